@@ -1,0 +1,37 @@
+// The table of subcommands. Each subcommand lives in its own <name>_command.cc and provides a
+// factory that adds its options to a CLI11 subcommand and returns the function that runs it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "runtime/base/status.h"
+
+namespace aae::cli {
+
+using CommandRunner = std::function<Status()>;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  // Adds options and positionals to `app`; the returned runner executes after parsing.
+  CommandRunner (*setup)(CLI::App& app);
+};
+
+const std::vector<Command>& command_table();
+
+// Factories, one per <name>_command.cc.
+CommandRunner setup_convert_weight(CLI::App& app);
+CommandRunner setup_gen_config(CLI::App& app);
+CommandRunner setup_inspect(CLI::App& app);
+
+// Prints an Error as "error: / caused by: / hint:" to stderr (colour when stderr is a tty).
+void print_error(const Error& error);
+
+// The closest name in `candidates` to `word` (edit distance <= 2), or "".
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace aae::cli
