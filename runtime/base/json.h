@@ -67,9 +67,11 @@ class Value {
   Object object_;
 };
 
-// Parses a whole document. Errors name the line and column ("line 3, column 14: expected ','").
-// Rejects trailing garbage, invalid escapes, unpaired surrogates, control characters in
-// strings, and nesting deeper than 512.
+// Parses a whole document. Errors name the line and column ("line 3, column 14: expected ','");
+// both are 1-based and the column counts bytes. Rejects trailing garbage, invalid escapes,
+// unpaired surrogates, control characters and invalid UTF-8 in strings, leading zeros, numbers
+// beyond double range (tiny ones round to 0), and nesting deeper than 512. A leading UTF-8
+// byte order mark is skipped.
 Result<Value> parse(std::string_view text);
 
 // Reads and parses a file; errors name the file.
@@ -90,6 +92,8 @@ class ObjectReader {
   const Value* find(std::string_view key) const { return object_->find(key); }
 
   Result<std::string> get_string(std::string_view key) const;
+  // An integer literal, or a number with an integral value up to 2^53 (4096.0 from a Python
+  // float); anything else is "expected an integer, found number 2.5".
   Result<int64_t> get_int64(std::string_view key) const;
   Result<double> get_double(std::string_view key) const;
   Result<bool> get_bool(std::string_view key) const;

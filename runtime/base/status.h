@@ -35,6 +35,11 @@ class Error {
     if (!hint.empty()) hint_ = std::move(hint);
     return *this;
   }
+  // Appends a cause below the existing ones (for errors that list several independent problems).
+  Error& add_cause(std::string cause) {
+    causes_.push_back(std::move(cause));
+    return *this;
+  }
   Error& with_hint(std::string hint) {
     hint_ = std::move(hint);
     return *this;

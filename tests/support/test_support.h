@@ -37,4 +37,14 @@ class ScratchDir {
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 
+// Runs a shell command, capturing stdout and stderr together.
+struct CommandResult {
+  int exit_code = -1;  // the process's exit status; -1 if it did not exit normally
+  std::string output;
+};
+CommandResult run_command(const std::string& command);
+
+// Quotes a path or word for /bin/sh.
+std::string shell_quote(const std::string& word);
+
 }  // namespace aae::testing

@@ -4,12 +4,11 @@ namespace aae::cli {
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
-      // ENTRIES_BELOW_ARE_ENABLED_AS_THEY_LAND
-      //{"convert_weight", "convert a Hugging Face or GGUF model into a quantized model directory",
-      // &setup_convert_weight},
-      //{"gen_config", "write sphere-aae-chat-config.json and copy the tokenizer files",
-      // &setup_gen_config},
-      //{"inspect", "describe a model directory and verify its shards", &setup_inspect},
+      {"convert_weight", "convert a Hugging Face or GGUF model into a quantized model directory",
+      &setup_convert_weight},
+      {"gen_config", "write sphere-aae-chat-config.json and copy the tokenizer files",
+      &setup_gen_config},
+      {"inspect", "describe a model directory and verify its shards", &setup_inspect},
   };
   return table;
 }

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sphere_aae/version.h"
 #include "tools/sphere_aae/command.h"
 
 namespace {
@@ -13,7 +14,7 @@ namespace {
 int run(int argc, char** argv) {
   using namespace aae::cli;
   CLI::App app{"sphere_aae: put large language models on phones and small machines"};
-  app.set_version_flag("--version", std::string("sphere_aae ") + AAE_VERSION);
+  app.set_version_flag("--version", std::string("sphere_aae ") + SPHERE_AAE_VERSION_STRING);
   app.require_subcommand(1);
   app.fallthrough(false);
 
