@@ -2,7 +2,7 @@
 # The main job, end to end on a fresh machine: install dependencies, build, then run the longest
 # pipeline that exists today on the bundled example model:
 #   make a tiny Llama-shaped Hugging Face model -> convert_weight (q4f16_1) -> gen_config
-#   -> inspect --verify
+#   -> inspect --verify -> tokenize a prompt -> compile the model library for this machine
 # Output goes to ./example-output (override with EXAMPLE_OUT=dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,5 +28,12 @@ echo "== 3. gen_config =="
 echo "== 4. inspect --verify =="
 "$bin/sphere_aae/sphere_aae" inspect "$out/tiny-llama-q4f16_1" --verify
 
+echo "== 5. tokenize =="
+"$bin/sphere_aae/sphere_aae" tokenize "$out/tiny-llama-q4f16_1" --text "Once upon a time, a small model ran on a phone."
+
+echo "== 6. compile the model library (linux) =="
+"$bin/sphere_aae/sphere_aae" compile "$out/tiny-llama-q4f16_1" --device linux \
+  -o "$out/tiny-llama-q4f16_1-linux.so"
+
 echo
-echo "done: the converted model is in $out/tiny-llama-q4f16_1"
+echo "done: the converted model is in $out/tiny-llama-q4f16_1, its library in $out/tiny-llama-q4f16_1-linux.so"

@@ -24,12 +24,12 @@ std::string cli(const std::string& args) { return shell_quote(AAE_CLI_PATH) + " 
 TEST(Cli, HelpListsEveryCommand) {
   auto result = run_command(cli("--help"));
   EXPECT_EQ(result.exit_code, 0);
-  for (const char* command : {"convert_weight", "gen_config", "inspect"})
+  for (const char* command : {"convert_weight", "gen_config", "inspect", "compile", "download", "tokenize"})
     EXPECT_NE(result.output.find(command), std::string::npos) << result.output;
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* command : {"convert_weight", "gen_config", "inspect"}) {
+  for (const char* command : {"convert_weight", "gen_config", "inspect", "compile", "download", "tokenize"}) {
     auto result = run_command(cli(std::string(command) + " --help"));
     EXPECT_EQ(result.exit_code, 0) << command << ": " << result.output;
     EXPECT_NE(result.output.find("Usage"), std::string::npos) << result.output;
@@ -162,6 +162,31 @@ TEST_F(Stories260K, FlippedByteFailsOnlyTheMd5Check) {
   auto verified = run_command(cli("inspect --verify " + shell_quote(model.string())));
   EXPECT_EQ(verified.exit_code, 1);
   EXPECT_NE(verified.output.find("md5"), std::string::npos) << verified.output;
+}
+
+TEST_F(Stories260K, CompilesAHostModelLibraryNamedByMlcScheme) {
+  const fs::path model = out_ / "q0f32";
+  ASSERT_EQ(run_command(cli("convert_weight " + shell_quote(gguf_.string()) +
+                            " --quantization q0f32 -o " + shell_quote(model.string()))).exit_code, 0);
+  ASSERT_EQ(run_command(cli("gen_config " + shell_quote(gguf_.string()) +
+                            " --quantization q0f32 --conv-template llama-2 -o " +
+                            shell_quote(model.string()))).exit_code, 0);
+  const fs::path lib = out_ / "stories.so";
+  auto compiled = run_command(cli("compile " + shell_quote(model.string()) + " --device linux -o " +
+                                  shell_quote(lib.string())));
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
+  EXPECT_NE(compiled.output.find("model_lib llama_q0f32_"), std::string::npos) << compiled.output;
+  EXPECT_TRUE(fs::exists(lib));
+  // The same model with another context window is another library, with another name.
+  auto other = run_command(cli("compile " + shell_quote(model.string()) +
+                               " --device linux --overrides context_window_size=256 -o " +
+                               shell_quote((out_ / "other.so").string())));
+  ASSERT_EQ(other.exit_code, 0) << other.output;
+  const auto name_of = [](const std::string& output) {
+    const auto at = output.find("model_lib ");
+    return output.substr(at, output.find('\n', at) - at);
+  };
+  EXPECT_NE(name_of(compiled.output), name_of(other.output));
 }
 
 TEST(Cli, CorruptSafetensorsLeavesNoOutputDirectory) {

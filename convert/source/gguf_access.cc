@@ -165,6 +165,13 @@ Result<std::vector<float>> GgufFile::read_f32(std::string_view name) const {
 }
 
 Result<std::vector<float>> GgufFile::read_f32(const GgufTensorInfo& info) const {
+  // The converter reads each tensor once: drop its source pages afterwards so resident memory
+  // stays near one tensor rather than growing to the whole file.
+  struct ReleaseAfterRead {
+    const MappedFile& file;
+    const GgufTensorInfo& info;
+    ~ReleaseAfterRead() { file.release(info.offset, info.byte_size); }
+  } release_after_read{*file_, info};
   const uint8_t* bytes = file_->data() + info.offset;
   const size_t count = static_cast<size_t>(info.numel());
   auto load16 = [bytes](size_t i) {

@@ -79,6 +79,9 @@ class SafetensorsSource final : public TensorSource {
         return Error(fmt::format("{}: tensor '{}' has unsupported dtype {}", files_[where.shard].path(),
                                  name, dtype_name(tensor.dtype)));
     }
+    // Each tensor is read once during conversion: let its source pages go so resident memory
+    // stays near one tensor instead of growing to the whole checkpoint.
+    files_[where.shard].release(where.begin, count * dtype_size(tensor.dtype));
     return out;
   }
 

@@ -66,4 +66,17 @@ void MappedFile::unmap() {
   size_ = 0;
 }
 
+void MappedFile::release(size_t offset, size_t size) const {
+  if (data_ == nullptr || offset >= size_ || size == 0) return;
+  size = std::min(size, size_ - offset);
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(data_) + offset;
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + size) / page * page;
+  if (last > first) {
+    // Advice only: a failure changes nothing observable, so it is ignored.
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  }
+}
+
 }  // namespace aae

@@ -28,6 +28,12 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // Tells the kernel that bytes [offset, offset + size) will not be read again soon, so their
+  // pages leave this process's resident set (a streaming reader's memory stays near one tensor).
+  // The data stays readable: a later read pages it back in. Only whole pages inside the range
+  // are released.
+  void release(size_t offset, size_t size) const;
+
  private:
   MappedFile(std::string path, const uint8_t* data, size_t size)
       : path_(std::move(path)), data_(data), size_(size) {}

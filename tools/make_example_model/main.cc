@@ -8,9 +8,9 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
-#include <unistd.h>
 
 #include "runtime/base/status.h"
+#include "tools/common/error_output.h"
 #include "tools/make_example_model/make_model.h"
 #include "tools/make_example_model/model_spec.h"
 
@@ -18,15 +18,6 @@ namespace {
 
 constexpr const char* kProgram = "sphere_aae_make_example";
 
-void print_error(const aae::Error& error) {
-  const bool color = ::isatty(STDERR_FILENO) != 0;
-  const char* red = color ? "\033[1;31m" : "";
-  const char* cyan = color ? "\033[1;36m" : "";
-  const char* reset = color ? "\033[0m" : "";
-  std::fprintf(stderr, "%serror:%s %s\n", red, reset, error.message().c_str());
-  for (const auto& cause : error.causes()) std::fprintf(stderr, "%scaused by:%s %s\n", red, reset, cause.c_str());
-  if (!error.hint().empty()) std::fprintf(stderr, "%shint:%s %s\n", cyan, reset, error.hint().c_str());
-}
 
 // "1GiB", "500MB", "64KiB", "123456" (bytes). Decimal units are powers of 1000, "i" units of 1024.
 std::optional<uint64_t> parse_byte_size(const std::string& text) {
@@ -70,13 +61,13 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    print_error(aae::Error(e.what(), std::string("run '") + kProgram + " --help' for usage"));
+    aae::cli::print_error(aae::Error(e.what(), std::string("run '") + kProgram + " --help' for usage"));
     return 2;
   }
   if (!max_shard_size.empty()) {
     options.max_shard_bytes = parse_byte_size(max_shard_size);
     if (!options.max_shard_bytes || *options.max_shard_bytes == 0) {
-      print_error(aae::Error("--max-shard-size: cannot read '" + max_shard_size + "' as a size",
+      aae::cli::print_error(aae::Error("--max-shard-size: cannot read '" + max_shard_size + "' as a size",
                              "give a positive number of bytes with an optional unit: B, KB, MB, GB, KiB, MiB, GiB"));
       return 2;
     }
@@ -84,7 +75,7 @@ int run(int argc, char** argv) {
 
   auto summary = aae::example::make_example_model(options);
   if (!summary.ok()) {
-    print_error(summary.error());
+    aae::cli::print_error(summary.error());
     return 1;
   }
   std::printf("wrote %s: %s %s %s, vocab %lld, %zu tensors, %.1f MiB in %zu weight file%s\n",

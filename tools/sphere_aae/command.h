@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "runtime/base/status.h"
+#include "tools/common/error_output.h"
 
 namespace aae::cli {
 
@@ -25,13 +26,10 @@ const std::vector<Command>& command_table();
 
 // Factories, one per <name>_command.cc.
 CommandRunner setup_convert_weight(CLI::App& app);
+CommandRunner setup_download(CLI::App& app);
 CommandRunner setup_gen_config(CLI::App& app);
 CommandRunner setup_inspect(CLI::App& app);
-
-// Prints an Error as "error: / caused by: / hint:" to stderr (colour when stderr is a tty).
-void print_error(const Error& error);
-
-// The closest name in `candidates` to `word` (edit distance <= 2), or "".
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+CommandRunner setup_compile(CLI::App& app);
+CommandRunner setup_tokenize(CLI::App& app);
 
 }  // namespace aae::cli

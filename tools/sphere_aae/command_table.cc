@@ -6,9 +6,14 @@ const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
       {"convert_weight", "convert a Hugging Face or GGUF model into a quantized model directory",
       &setup_convert_weight},
+      {"download", "fetch a converted model (HF://org/repo) into the weight cache", &setup_download},
       {"gen_config", "write sphere-aae-chat-config.json and copy the tokenizer files",
       &setup_gen_config},
+      {"compile", "compile a converted model into a native model library for a device",
+       &setup_compile},
       {"inspect", "describe a model directory and verify its shards", &setup_inspect},
+      {"tokenize", "encode text to token ids or decode ids with a model's tokenizer",
+      &setup_tokenize},
   };
   return table;
 }

@@ -3,7 +3,7 @@
 
 #include <unistd.h>
 
-#include "tools/sphere_aae/command.h"
+#include "tools/common/error_output.h"
 
 namespace aae::cli {
 

@@ -1,0 +1,234 @@
+#include "compiler/codegen.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "compiler/c_literal.h"
+#include "compiler/model_lib_metadata.h"
+#include "compiler/model_lib_name.h"
+#include "compiler/model_lib_params.h"
+
+namespace aae {
+namespace {
+
+// modellib/kernels/weight_format.h tags; other codes need a template format first.
+const std::map<std::string, std::string>& format_tags() {
+  static const std::map<std::string, std::string> tags = {
+      {"q0f32", "FormatQ0F32"},     {"q0f16", "FormatQ0F16"},     {"q4f16_1", "FormatQ4F16_1"},
+      {"q4f32_1", "FormatQ4F32_1"}, {"q3f16_1", "FormatQ3F16_1"},
+  };
+  return tags;
+}
+
+Result<int64_t> int_of(const nlohmann::ordered_json& mc, const char* key,
+                       const std::string& label) {
+  auto it = mc.find(key);
+  if (it == mc.end() || !it->is_number_integer()) {
+    return Error(fmt::format("{}: model_config.{} is missing or not an integer", label, key));
+  }
+  return it->get<int64_t>();
+}
+
+Result<double> number_of(const nlohmann::ordered_json& mc, const char* key,
+                         const std::string& label) {
+  auto it = mc.find(key);
+  if (it == mc.end() || !it->is_number()) {
+    return Error(fmt::format("{}: model_config.{} is missing or not a number", label, key));
+  }
+  return it->get<double>();
+}
+
+// The rank of a parameter name in LlamaFamily's metadata order (modellib/arch/llama.h):
+// embed_tokens; per layer input_layernorm, qkv, qkv bias, o_proj, o_proj bias, q_norm, k_norm,
+// post_attention_layernorm, gate_up_proj, down_proj; model.norm; lm_head.
+Result<std::pair<int64_t, int64_t>> llama_rank(const std::string& name) {
+  if (name == "model.embed_tokens.weight") return std::pair<int64_t, int64_t>{-1, 0};
+  if (name == "model.norm.weight") return std::pair<int64_t, int64_t>{1LL << 40, 0};
+  if (name == "lm_head.weight") return std::pair<int64_t, int64_t>{1LL << 40, 1};
+  static const char* slots[] = {
+      "input_layernorm.weight",          "self_attn.qkv_proj.weight|self_attn.c_attn.weight",
+      "self_attn.qkv_proj.bias|self_attn.c_attn.bias", "self_attn.o_proj.weight",
+      "self_attn.o_proj.bias",           "self_attn.q_norm.weight",
+      "self_attn.k_norm.weight",         "post_attention_layernorm.weight",
+      "mlp.gate_up_proj.weight",         "mlp.down_proj.weight"};
+  const std::string prefix = "model.layers.";
+  if (name.rfind(prefix, 0) == 0) {
+    const size_t dot = name.find('.', prefix.size());
+    const int64_t layer = std::stoll(name.substr(prefix.size(), dot - prefix.size()));
+    const std::string rest = name.substr(dot + 1);
+    for (int64_t s = 0; s < 10; ++s) {
+      std::string_view alts = slots[s];
+      while (!alts.empty()) {
+        const size_t bar = alts.find('|');
+        if (alts.substr(0, bar) == rest) return std::pair<int64_t, int64_t>{layer, s};
+        alts = bar == std::string_view::npos ? std::string_view() : alts.substr(bar + 1);
+      }
+    }
+  }
+  return Error(fmt::format("parameter \"{}\" has no place in the llama-family template", name),
+               "the architecture's parameter plan and modellib/arch/llama.h disagree");
+}
+
+struct LlamaConfig {
+  std::string format_tag;
+  int64_t hidden, intermediate, heads, kv_heads, head_dim, layers, vocab;
+  int64_t context_window, prefill_chunk, sliding_window, attention_sink;
+  double rope_theta, rms_eps;
+  bool tie_embeddings, qkv_bias, o_bias, qk_norm;
+};
+
+Result<LlamaConfig> llama_config(const ModelInput& input) {
+  const ModelDefinition& def = input.definition;
+  const auto& mc = def.model_config;
+  const std::string& label = input.chat_config_path;
+  const std::string& type = input.model_type;
+  if (type != "llama" && type != "mistral" && type != "qwen2" && type != "qwen3") {
+    return Error(fmt::format("{}: model_type \"{}\" has no architecture template yet", label, type),
+                 "supported for model libraries: llama, mistral, qwen2, qwen3");
+  }
+  auto tag = format_tags().find(input.quantization_name);
+  if (tag == format_tags().end()) {
+    std::vector<std::string> names;
+    for (const auto& [k, v] : format_tags()) names.push_back(k);
+    return Error(fmt::format("{}: quantization \"{}\" has no model-library weight format yet",
+                             label, input.quantization_name),
+                 fmt::format("supported: {}", fmt::join(names, ", ")));
+  }
+  if (auto it = mc.find("rope_scaling"); it != mc.end() && !it->is_null()) {
+    return Error(fmt::format("{}: model_config.rope_scaling is not supported by the model "
+                             "library yet", label));
+  }
+  if (def.context_window_size <= 0) {
+    return Error(fmt::format("{}: context_window_size is {}; the model library needs a fixed "
+                             "context window", label, def.context_window_size),
+                 "pass --overrides \"context_window_size=N\"");
+  }
+  LlamaConfig c;
+  c.format_tag = tag->second;
+  AAE_ASSIGN_OR_RETURN(c.hidden, int_of(mc, "hidden_size", label));
+  AAE_ASSIGN_OR_RETURN(c.intermediate, int_of(mc, "intermediate_size", label));
+  AAE_ASSIGN_OR_RETURN(c.heads, int_of(mc, "num_attention_heads", label));
+  AAE_ASSIGN_OR_RETURN(c.kv_heads, int_of(mc, "num_key_value_heads", label));
+  AAE_ASSIGN_OR_RETURN(c.head_dim, int_of(mc, "head_dim", label));
+  AAE_ASSIGN_OR_RETURN(c.layers, int_of(mc, "num_hidden_layers", label));
+  c.vocab = def.vocab_size;
+  c.context_window = def.context_window_size;
+  c.prefill_chunk = std::min(def.prefill_chunk_size, def.context_window_size);
+  c.sliding_window = def.sliding_window_size;
+  c.attention_sink = std::max<int64_t>(def.attention_sink_size, 0);
+  const bool llama_like = type == "llama" || type == "mistral";
+  AAE_ASSIGN_OR_RETURN(c.rope_theta,
+                       number_of(mc, llama_like ? "position_embedding_base" : "rope_theta", label));
+  AAE_ASSIGN_OR_RETURN(c.rms_eps, number_of(mc, "rms_norm_eps", label));
+  c.tie_embeddings = mc.value("tie_word_embeddings", false);
+  c.qkv_bias = type == "qwen2" || (type == "qwen3" && mc.value("attention_bias", false));
+  c.o_bias = type == "qwen3" && mc.value("attention_bias", false);
+  c.qk_norm = type == "qwen3";
+  return c;
+}
+
+// Mirrors LlamaFamily's state layout (each region 64-byte aligned). The TU static_asserts the
+// template agrees, so a layout change on either side fails the compile instead of lying.
+StateBytes llama_state_bytes(const LlamaConfig& c) {
+  auto a64 = [](int64_t n) { return (n + 63) & ~int64_t{63}; };
+  const int64_t T = c.prefill_chunk, H = c.hidden, D = c.head_dim, C = c.context_window;
+  const int64_t qkv = (c.heads + 2 * c.kv_heads) * D;
+  StateBytes s;
+  s.kv_cache = 2 * a64(c.layers * C * c.kv_heads * D * 2);
+  s.workspace = 64 + 2 * a64(C * (D / 2) * 4) + 2 * a64(T * H * 4) + a64(T * qkv * 4) +
+                a64(T * c.heads * D * 4) + a64(T * 2 * c.intermediate * 4) +
+                a64(T * c.intermediate * 4) + a64(c.heads * C * 4);
+  return s;
+}
+
+std::string render(const LlamaConfig& c, const MetadataInputs& meta, const GeneratedModelLib& lib,
+                   const ModelInput& input) {
+  std::string tu;
+  tu += fmt::format(
+      "// Generated by sphere_aae compile; do not edit.\n"
+      "// model_lib {}: {} {}, from {}\n"
+      "#include \"modellib/export.h\"\n"
+      "#include \"modellib/arch/llama.h\"\n\n"
+      "namespace {{\n"
+      "struct Config {{\n"
+      "  using Format = aae::modellib::{};\n",
+      lib.model_lib, input.model_type, input.quantization_name, input.chat_config_path,
+      c.format_tag);
+  auto i64 = [&](const char* name, int64_t v) {
+    tu += fmt::format("  static constexpr int64_t {} = {};\n", name, v);
+  };
+  i64("hidden", c.hidden);
+  i64("intermediate", c.intermediate);
+  i64("heads", c.heads);
+  i64("kv_heads", c.kv_heads);
+  i64("head_dim", c.head_dim);
+  i64("layers", c.layers);
+  i64("vocab", c.vocab);
+  i64("context_window", c.context_window);
+  i64("prefill_chunk", c.prefill_chunk);
+  i64("sliding_window", c.sliding_window);
+  i64("attention_sink", c.attention_sink);
+  tu += fmt::format("  static constexpr double rope_theta = {:.17g};\n", c.rope_theta);
+  tu += fmt::format("  static constexpr double rms_eps = {:.17g};\n", c.rms_eps);
+  auto flag = [&](const char* name, bool v) {
+    tu += fmt::format("  static constexpr bool {} = {};\n", name, v ? "true" : "false");
+  };
+  flag("tie_embeddings", c.tie_embeddings);
+  flag("qkv_bias", c.qkv_bias);
+  flag("o_bias", c.o_bias);
+  flag("qk_norm", c.qk_norm);
+  tu += "};\nusing Model = aae::modellib::LlamaFamily<Config>;\n}  // namespace\n\n";
+  tu += fmt::format(
+      "static_assert(Model::kStateBytes == {}ull, \"state size: generator and template "
+      "disagree\");\n"
+      "static_assert(Model::kKvCacheBytes == {}ull, \"kv cache size: generator and template "
+      "disagree\");\n"
+      "static_assert(Model::kNumParams == {}, \"parameter count: generator and template "
+      "disagree\");\n\n",
+      meta.state.total(), meta.state.kv_cache, meta.params.size());
+  tu += fmt::format("AAE_MODEL_METADATA_DEFINE({},\n{});\n", lib.model_lib,
+                    c_string_literal(lib.metadata_json));
+  tu += fmt::format("AAE_MODEL_LIB_DEFINE({}, Model)\n", lib.model_lib);
+  return tu;
+}
+
+}  // namespace
+
+Result<GeneratedModelLib> generate_model_lib(const ModelInput& input, std::string_view model_lib) {
+  auto checked = model_lib_name_from_prefix(model_lib);
+  if (!checked.ok() || *checked != model_lib) {
+    return Error(fmt::format("model library name \"{}\" is not a C identifier", model_lib));
+  }
+  AAE_ASSIGN_OR_RETURN(LlamaConfig config, llama_config(input));
+
+  // The plan is sorted by name; the library takes the template's order.
+  std::vector<std::pair<std::pair<int64_t, int64_t>, ParamPlan>> ranked;
+  for (const ParamPlan& p : input.definition.params) {
+    AAE_ASSIGN_OR_RETURN(auto rank, llama_rank(p.name));
+    ranked.push_back({rank, p});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<ParamPlan> ordered;
+  for (auto& [rank, p] : ranked) ordered.push_back(std::move(p));
+
+  MetadataInputs meta;
+  meta.abi_version = kModelLibAbiVersion;
+  meta.model_lib = std::string(model_lib);
+  meta.input = &input;
+  meta.params = model_lib_params(ordered, *input.quantization);
+  meta.kv_capacity_tokens = config.context_window;
+  meta.state = llama_state_bytes(config);
+
+  GeneratedModelLib out;
+  out.model_lib = std::string(model_lib);
+  out.metadata_json = model_lib_metadata(meta).dump();
+  out.metadata_symbol = out.model_lib + "___aae_model_metadata";
+  out.descriptor_symbol = out.model_lib + "___aae_model_lib";
+  out.source = render(config, meta, out, input);
+  return out;
+}
+
+}  // namespace aae

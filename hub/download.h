@@ -1,0 +1,33 @@
+// HF:// model downloads into the weight cache (docs/download.md). The public entry point for
+// `sphere_aae download` and, later, `sphere_aae package`.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "hub/hub_config.h"
+#include "hub/http_fetch.h"
+#include "runtime/base/status.h"
+
+namespace aae::hub {
+
+struct DownloadOptions {
+  HubEnvironment env;          // endpoint, token, cache home, policy, read-only roots
+  TransferOptions transfer;    // retries and timeouts; endpoint/token are taken from env
+  bool verify = false;         // check a cache hit's md5s too, not only sizes
+  int parallel_files = 4;      // shards fetched at once
+  std::FILE* log = stderr;     // progress and notes; null for silence
+};
+
+// Options from the environment: hub_environment_from_env() plus test/tuning knobs
+// SPHERE_AAE_DOWNLOAD_BACKOFF_MS, SPHERE_AAE_DOWNLOAD_STALL_TIMEOUT_S,
+// SPHERE_AAE_DOWNLOAD_MAX_ATTEMPTS, SPHERE_AAE_DOWNLOAD_PARALLEL.
+Result<DownloadOptions> download_options_from_env();
+
+// Returns a complete local model directory for `url`: a cache hit (checked cheaply, or fully
+// with options.verify) or a fresh, verified download promoted atomically into the cache.
+Result<std::filesystem::path> get_or_download_model(const std::string& url,
+                                                    const DownloadOptions& options);
+
+}  // namespace aae::hub

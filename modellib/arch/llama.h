@@ -1,0 +1,218 @@
+// The llama-family decoder (llama, mistral, qwen2, qwen3) as a template over a Config of
+// compile-time constants. The generated per-model TU defines Config, instantiates
+// LlamaFamily<Config> and exports it with AAE_MODEL_LIB_DEFINE (modellib/export.h).
+//
+// Config (all static constexpr):
+//   using Format = FormatQ4F16_1 (or FormatQ0F32, FormatQ0F16, FormatQ4F32_1, FormatQ3F16_1)
+//   int64_t hidden, intermediate, heads, kv_heads, head_dim, layers, vocab,
+//           context_window, prefill_chunk, sliding_window (<= 0: none), attention_sink
+//   double rope_theta, rms_eps
+//   bool tie_embeddings, qkv_bias (qwen2; qwen3 attention_bias), o_bias (qwen3 attention_bias),
+//        qk_norm (qwen3)
+// Parameters, in metadata order (a linear is Format::kTensors pointers: weight, or
+// q_weight then q_scale): embed_tokens; per layer: input_layernorm, qkv (c_attn), [qkv bias],
+// o_proj, [o_proj bias], [q_norm, k_norm], post_attention_layernorm, gate_up_proj, down_proj;
+// then model.norm, [lm_head when untied].
+// Numerics: activations fp32; KV cache fp16 (K after RoPE); logits fp32, rounded through fp16
+// for an untied head of an fp16-dtype model (MLC's lm_head outputs fp16 there).
+#pragma once
+
+#include "modellib/kernels/attention.h"
+#include "modellib/kernels/matmul.h"
+#include "modellib/support/memory.h"
+
+AAE_MODELLIB_BEGIN
+
+inline constexpr uint64_t align64(uint64_t n) { return (n + 63) & ~static_cast<uint64_t>(63); }
+
+template <typename Config>
+struct LlamaFamily {
+  using Format = typename Config::Format;
+  static constexpr bool kHalf = Format::kHalfParams;
+  static constexpr int64_t H = Config::hidden, I = Config::intermediate, Hq = Config::heads,
+                           Hkv = Config::kv_heads, D = Config::head_dim, L = Config::layers,
+                           V = Config::vocab, C = Config::context_window,
+                           T = Config::prefill_chunk;
+  static constexpr int64_t QKV = (Hq + 2 * Hkv) * D;
+  static constexpr int kW = Format::kTensors;
+
+  static_assert(Hq % Hkv == 0, "heads must be a multiple of kv_heads");
+  static_assert(D % 2 == 0, "head_dim must be even for rotate-half RoPE");
+  static_assert(C > 0 && T > 0, "context_window and prefill_chunk must be positive");
+  static_assert(Config::sliding_window <= 0 || Config::attention_sink < Config::sliding_window,
+                "attention_sink must be smaller than sliding_window");
+
+  // ---- parameter indices (metadata order) ----
+  static constexpr int64_t kLayerParams = 1 + kW + (Config::qkv_bias ? 1 : 0) + kW +
+                                          (Config::o_bias ? 1 : 0) + (Config::qk_norm ? 2 : 0) + 1 +
+                                          kW + kW;
+  static constexpr int64_t kEmbed = 0;
+  static constexpr int64_t layer_base(int64_t l) { return kW + l * kLayerParams; }
+  static constexpr int64_t kInNorm = 0, kQkv = 1, kQkvBias = 1 + kW;
+  static constexpr int64_t kO = kQkvBias + (Config::qkv_bias ? 1 : 0);
+  static constexpr int64_t kOBias = kO + kW;
+  static constexpr int64_t kQNorm = kOBias + (Config::o_bias ? 1 : 0), kKNorm = kQNorm + 1;
+  static constexpr int64_t kPostNorm = kQNorm + (Config::qk_norm ? 2 : 0);
+  static constexpr int64_t kGateUp = kPostNorm + 1, kDown = kGateUp + kW;
+  static constexpr int64_t kFinalNorm = kW + L * kLayerParams;
+  static constexpr int64_t kLmHead = kFinalNorm + 1;
+  static constexpr int64_t kNumParams = kLmHead + (Config::tie_embeddings ? 0 : kW);
+
+  // ---- state layout (bytes from the state base, each region 64-aligned) ----
+  static constexpr uint64_t kCacheOneBytes = align64(static_cast<uint64_t>(L * C * Hkv * D) * 2);
+  static constexpr uint64_t kKOffset = 0, kVOffset = kCacheOneBytes;
+  static constexpr uint64_t kKvCacheBytes = 2 * kCacheOneBytes;
+  static constexpr uint64_t kHeaderOffset = kKvCacheBytes;  // Header below
+  static constexpr uint64_t kCosOffset = kHeaderOffset + 64;
+  static constexpr uint64_t kRopeBytes = align64(static_cast<uint64_t>(C * (D / 2)) * 4);
+  static constexpr uint64_t kSinOffset = kCosOffset + kRopeBytes;
+  static constexpr uint64_t kXOffset = kSinOffset + kRopeBytes;  // residual [T][H]
+  static constexpr uint64_t kXnOffset = kXOffset + align64(T * H * 4);      // [T][H]
+  static constexpr uint64_t kQkvOffset = kXnOffset + align64(T * H * 4);    // [T][QKV]
+  static constexpr uint64_t kAttnOffset = kQkvOffset + align64(T * QKV * 4);  // [T][Hq*D]
+  static constexpr uint64_t kGateUpOffset = kAttnOffset + align64(T * Hq * D * 4);  // [T][2I]
+  static constexpr uint64_t kActOffset = kGateUpOffset + align64(T * 2 * I * 4);  // [T][I]
+  static constexpr uint64_t kScoresOffset = kActOffset + align64(T * I * 4);  // [Hq][C]
+  static constexpr uint64_t kStateBytes = kScoresOffset + align64(Hq * C * 4);
+  static constexpr uint64_t kWorkspaceBytes = kStateBytes - kKvCacheBytes;
+
+  static constexpr uint32_t kMagic = 0x41414531u;  // "AAE1": prepare ran on this state
+  struct Header {
+    uint32_t magic;
+    uint32_t gemv_variant;
+  };
+
+  template <typename P>
+  static P* at(void* state, uint64_t offset) {
+    return reinterpret_cast<P*>(static_cast<unsigned char*>(state) + offset);
+  }
+
+  // ---- entry points (the AaeModelLib functions) ----
+  static int32_t prepare(const AaeHostApi* host, const void* const* params, void* state) {
+    if (host == nullptr || params == nullptr || state == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
+    if (host->abi_version != AAE_MODEL_LIB_ABI_VERSION) return AAE_MODEL_LIB_ERR_ABI;
+    for (int64_t i = 0; i < kNumParams; ++i)
+      if (params[i] == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
+    Header* header = at<Header>(state, kHeaderOffset);
+    header->gemv_variant = DotRowVariants<Format>::pick(host->cpu_features, H);
+    rope_tables(at<float>(state, kCosOffset), at<float>(state, kSinOffset), C, D,
+                Config::rope_theta);
+    zero_bytes(state, kKvCacheBytes);
+    header->magic = kMagic;
+    return AAE_MODEL_LIB_OK;
+  }
+
+  static int32_t reset(const AaeHostApi* host, void* state) {
+    if (state == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
+    if (at<Header>(state, kHeaderOffset)->magic != kMagic) return AAE_MODEL_LIB_ERR_NOT_PREPARED;
+    // Positions are overwritten before they are read, so clearing is hygiene, not correctness.
+    zero_bytes(state, kKvCacheBytes);
+    return AAE_MODEL_LIB_OK;
+  }
+
+  static int32_t prefill(const AaeHostApi* host, const void* const* params, void* state,
+                         const int32_t* tokens, int32_t n_tokens, int32_t position, float* logits) {
+    if (params == nullptr || state == nullptr || tokens == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
+    if (n_tokens < 1 || n_tokens > T || position < 0) return AAE_MODEL_LIB_ERR_ARGUMENT;
+    if (static_cast<int64_t>(position) + n_tokens > C) return AAE_MODEL_LIB_ERR_CONTEXT;
+    if (host == nullptr || host->abi_version != AAE_MODEL_LIB_ABI_VERSION) return AAE_MODEL_LIB_ERR_ABI;
+    if (at<Header>(state, kHeaderOffset)->magic != kMagic) return AAE_MODEL_LIB_ERR_NOT_PREPARED;
+    for (int32_t t = 0; t < n_tokens; ++t)
+      if (tokens[t] < 0 || tokens[t] >= V) return AAE_MODEL_LIB_ERR_TOKEN;
+    forward(host, params, state, tokens, n_tokens, position, logits);
+    return AAE_MODEL_LIB_OK;
+  }
+
+  static int32_t decode(const AaeHostApi* host, const void* const* params, void* state,
+                        int32_t token, int32_t position, float* logits) {
+    if (logits == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
+    return prefill(host, params, state, &token, 1, position, logits);
+  }
+
+ private:
+  static void forward(const AaeHostApi* host, const void* const* params, void* state,
+                      const int32_t* tokens, int64_t n, int64_t position, float* logits) {
+    const DotRowFn dot = DotRowVariants<Format>::get(at<Header>(state, kHeaderOffset)->gemv_variant);
+    float* x = at<float>(state, kXOffset);
+    float* xn = at<float>(state, kXnOffset);
+    float* qkv = at<float>(state, kQkvOffset);
+    float* attn = at<float>(state, kAttnOffset);
+    float* gate_up = at<float>(state, kGateUpOffset);
+    float* act = at<float>(state, kActOffset);
+    const float eps = static_cast<float>(Config::rms_eps);
+
+    for (int64_t t = 0; t < n; ++t) embedding_row<Format>(params + kEmbed, tokens[t], x + t * H, H);
+
+    for (int64_t l = 0; l < L; ++l) {
+      const void* const* p = params + layer_base(l);
+      for (int64_t t = 0; t < n; ++t) rms_norm<kHalf>(x + t * H, p[kInNorm], xn + t * H, H, eps);
+      matmul<Format>(host, dot, p + kQkv, Config::qkv_bias ? p[kQkvBias] : nullptr, xn, qkv, n, QKV, H);
+      store_kv(p, state, l, qkv, n, position);
+      attention(host, state, l, qkv, attn, n, position);
+      matmul<Format>(host, dot, p + kO, Config::o_bias ? p[kOBias] : nullptr, attn, xn, n, H, Hq * D);
+      for (int64_t i = 0; i < n * H; ++i) x[i] += xn[i];
+      for (int64_t t = 0; t < n; ++t) rms_norm<kHalf>(x + t * H, p[kPostNorm], xn + t * H, H, eps);
+      matmul<Format>(host, dot, p + kGateUp, nullptr, xn, gate_up, n, 2 * I, H);
+      for (int64_t t = 0; t < n; ++t) silu_mul(gate_up + t * 2 * I, act + t * I, I);
+      matmul<Format>(host, dot, p + kDown, nullptr, act, xn, n, H, I);
+      for (int64_t i = 0; i < n * H; ++i) x[i] += xn[i];
+    }
+    if (logits == nullptr) return;
+    rms_norm<kHalf>(x + (n - 1) * H, params[kFinalNorm], xn, H, eps);
+    const void* const* head = Config::tie_embeddings ? params + kEmbed : params + kLmHead;
+    matmul<Format>(host, dot, head, nullptr, xn, logits, 1, V, H);
+    if (!Config::tie_embeddings && kHalf)
+      for (int64_t v = 0; v < V; ++v) logits[v] = round_to_half(logits[v]);
+  }
+
+  // Per token: q/k norm (qwen3), RoPE on q and k, then K and V into the fp16 cache.
+  static void store_kv(const void* const* p, void* state, int64_t l, float* qkv, int64_t n,
+                       int64_t position) {
+    const float* cos_table = at<float>(state, kCosOffset);
+    const float* sin_table = at<float>(state, kSinOffset);
+    uint16_t* k_cache = at<uint16_t>(state, kKOffset) + l * C * Hkv * D;
+    uint16_t* v_cache = at<uint16_t>(state, kVOffset) + l * C * Hkv * D;
+    const float eps = static_cast<float>(Config::rms_eps);
+    for (int64_t t = 0; t < n; ++t) {
+      const int64_t pos = position + t;
+      float* row = qkv + t * QKV;
+      const float* c = cos_table + pos * (D / 2);
+      const float* s = sin_table + pos * (D / 2);
+      for (int64_t h = 0; h < Hq + Hkv; ++h) {
+        float* head = row + h * D;
+        if (Config::qk_norm) rms_norm<kHalf>(head, p[h < Hq ? kQNorm : kKNorm], head, D, eps);
+        rope_rotate_half(head, c, s, D);
+      }
+      for (int64_t h = 0; h < Hkv; ++h) {
+        const float* k = row + (Hq + h) * D;
+        const float* v = row + (Hq + Hkv + h) * D;
+        uint16_t* kd = k_cache + (pos * Hkv + h) * D;
+        uint16_t* vd = v_cache + (pos * Hkv + h) * D;
+        for (int64_t d = 0; d < D; ++d) {
+          kd[d] = float_to_half(k[d]);
+          vd[d] = float_to_half(v[d]);
+        }
+      }
+    }
+  }
+
+  static void attention(const AaeHostApi* host, void* state, int64_t l, const float* qkv,
+                        float* attn, int64_t n, int64_t position) {
+    const uint16_t* k_cache = at<uint16_t>(state, kKOffset) + l * C * Hkv * D;
+    const uint16_t* v_cache = at<uint16_t>(state, kVOffset) + l * C * Hkv * D;
+    float* scores = at<float>(state, kScoresOffset);
+    const float scale = static_cast<float>(1.0 / sqrt_d(static_cast<double>(D)));
+    auto body = [&](int64_t begin, int64_t end) {
+      for (int64_t h = begin; h < end; ++h) {
+        const int64_t kv = h / (Hq / Hkv);
+        for (int64_t t = 0; t < n; ++t)
+          attend_one(qkv + t * QKV + h * D, k_cache + kv * D, v_cache + kv * D, Hkv * D,
+                     position + t, Config::sliding_window, Config::attention_sink, D, scale,
+                     scores + h * C, attn + t * Hq * D + h * D);
+      }
+    };
+    parallel_for(host, Hq, body);
+  }
+};
+
+AAE_MODELLIB_END

@@ -1,0 +1,176 @@
+// Whole tiny llama-family models: the template's prefill + decode logits against the
+// double-precision reference forward pass in testing/tiny_llama.cc, for each architecture
+// variant and weight format.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <vector>
+
+#include "modellib/arch/llama.h"
+#include "modellib/export.h"
+#include "modellib/testing/tiny_llama.h"
+
+namespace ml = aae::modellib;
+namespace mt = aae::modellib_testing;
+
+namespace {
+
+template <typename F, bool kTie = true, int64_t kWindow = -1, int64_t kSink = 0, bool kQkvBias = false,
+          bool kOBias = false, bool kQkNorm = false>
+struct TinyConfig {
+  using Format = F;
+  static constexpr int64_t hidden = 64, intermediate = 96, heads = 4, kv_heads = 2, head_dim = 16,
+                           layers = 2, vocab = 97, context_window = 64, prefill_chunk = 4,
+                           sliding_window = kWindow, attention_sink = kSink;
+  static constexpr double rope_theta = 10000.0, rms_eps = 1e-5;
+  static constexpr bool tie_embeddings = kTie, qkv_bias = kQkvBias, o_bias = kOBias,
+                        qk_norm = kQkNorm;
+};
+
+template <typename Config>
+mt::TinyDims dims_of() {
+  mt::TinyDims d;
+  d.sliding_window = Config::sliding_window;
+  d.attention_sink = Config::attention_sink;
+  d.tie = Config::tie_embeddings;
+  d.qkv_bias = Config::qkv_bias;
+  d.o_bias = Config::o_bias;
+  d.qk_norm = Config::qk_norm;
+  return d;
+}
+
+std::vector<int32_t> test_tokens(int n) {
+  std::vector<int32_t> t;
+  for (int i = 0; i < n; ++i) t.push_back((i * 37 + 11) % 97);
+  return t;
+}
+
+// Prefills `prompt` tokens in chunks, then decodes the rest one by one, comparing the logits
+// after the prefill and after every decode step. Returns the worst relative error.
+template <typename Config>
+double run_and_compare(mt::WeightKind kind, int prompt, int total, uint64_t features = 0) {
+  using Model = ml::LlamaFamily<Config>;
+  const mt::TinyModel model = mt::make_tiny_model(dims_of<Config>(), kind, 42);
+  EXPECT_EQ(static_cast<int64_t>(model.params.size()), Model::kNumParams);
+  const std::vector<int32_t> tokens = test_tokens(total);
+  const auto ref = mt::reference_logits(model, tokens);
+  std::vector<unsigned char> storage(Model::kStateBytes + 64);
+  void* state = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+  const AaeHostApi* host = mt::threaded_host(features);
+  std::vector<float> logits(Config::vocab);
+  EXPECT_EQ(Model::prepare(host, model.params.data(), state), AAE_MODEL_LIB_OK);
+  double worst = 0;
+  for (int pos = 0; pos < prompt; pos += Config::prefill_chunk) {
+    const int n = std::min<int>(Config::prefill_chunk, prompt - pos);
+    EXPECT_EQ(Model::prefill(host, model.params.data(), state, tokens.data() + pos, n, pos,
+                             logits.data()),
+              AAE_MODEL_LIB_OK);
+  }
+  worst = std::max(worst, mt::relative_error(logits, ref[prompt - 1]));
+  for (int pos = prompt; pos < total; ++pos) {
+    EXPECT_EQ(Model::decode(host, model.params.data(), state, tokens[pos], pos, logits.data()),
+              AAE_MODEL_LIB_OK);
+    worst = std::max(worst, mt::relative_error(logits, ref[pos]));
+  }
+  std::printf("  worst relative logits error: %.3g\n", worst);
+  return worst;
+}
+
+TEST(LlamaFamily, Q0F32TiedMatchesDoubleReference) {
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ0F32>>(mt::WeightKind::kF32, 10, 16), 1e-4);
+}
+
+TEST(LlamaFamily, Q0F32UntiedMatchesDoubleReference) {
+  EXPECT_LE((run_and_compare<TinyConfig<ml::FormatQ0F32, false>>(mt::WeightKind::kF32, 7, 12)), 1e-4);
+}
+
+TEST(LlamaFamily, Q0F16MatchesReferenceOnHalfWeights) {
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ0F16>>(mt::WeightKind::kF16, 9, 14), 1e-4);
+}
+
+TEST(LlamaFamily, Q4F16MatchesReferenceOnDequantizedWeights) {
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ4F16_1>>(mt::WeightKind::kQ4F16, 10, 16), 1e-4);
+}
+
+TEST(LlamaFamily, Q4F16WithAvx2VariantMatchesReference) {
+#if AAE_MODELLIB_HAVE_X86_AVX2
+  const uint64_t need = AAE_CPU_X86_AVX2 | AAE_CPU_X86_FMA | AAE_CPU_X86_F16C;
+  if ((aae::modellib_testing::host_cpu_features() & need) != need)
+    GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
+  const uint64_t f = AAE_CPU_X86_AVX2 | AAE_CPU_X86_FMA | AAE_CPU_X86_F16C;
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ4F16_1>>(mt::WeightKind::kQ4F16, 10, 16, f), 1e-4);
+#else
+  GTEST_SKIP() << "not an x86-64 build";
+#endif
+}
+
+TEST(LlamaFamily, Q4F32AndQ3F16MatchReferenceOnDequantizedWeights) {
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ4F32_1>>(mt::WeightKind::kQ4F32, 6, 10), 1e-4);
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ3F16_1>>(mt::WeightKind::kQ3F16, 6, 10), 1e-4);
+}
+
+TEST(LlamaFamily, MistralSlidingWindowWithSinksMatchesReference) {
+  // Window 8, 2 sinks, 30 positions: most steps run with positions evicted.
+  using Config = TinyConfig<ml::FormatQ0F32, false, 8, 2>;
+  EXPECT_LE(run_and_compare<Config>(mt::WeightKind::kF32, 13, 30), 1e-4);
+}
+
+TEST(LlamaFamily, Qwen2QkvBiasMatchesReference) {
+  using Config = TinyConfig<ml::FormatQ4F16_1, true, -1, 0, true>;
+  EXPECT_LE(run_and_compare<Config>(mt::WeightKind::kQ4F16, 9, 14), 1e-4);
+}
+
+TEST(LlamaFamily, Qwen3QkNormAndBiasesMatchReference) {
+  using Config = TinyConfig<ml::FormatQ0F32, true, -1, 0, true, true, true>;
+  EXPECT_LE(run_and_compare<Config>(mt::WeightKind::kF32, 9, 14), 1e-4);
+  using NoBias = TinyConfig<ml::FormatQ4F16_1, true, -1, 0, false, false, true>;
+  EXPECT_LE(run_and_compare<NoBias>(mt::WeightKind::kQ4F16, 5, 9), 1e-4);
+}
+
+TEST(LlamaFamily, RejectsBadArgumentsWithStatusCodes) {
+  using Config = TinyConfig<ml::FormatQ0F32>;
+  using Model = ml::LlamaFamily<Config>;
+  const mt::TinyModel model = mt::make_tiny_model(dims_of<Config>(), mt::WeightKind::kF32, 1);
+  std::vector<unsigned char> state(Model::kStateBytes);
+  std::vector<float> logits(Config::vocab);
+  const AaeHostApi* host = mt::threaded_host(0);
+  const int32_t tok = 5;
+  EXPECT_EQ(Model::decode(host, model.params.data(), state.data(), tok, 0, logits.data()),
+            AAE_MODEL_LIB_ERR_NOT_PREPARED);
+  AaeHostApi wrong = *host;
+  wrong.abi_version = 99;
+  EXPECT_EQ(Model::prepare(&wrong, model.params.data(), state.data()), AAE_MODEL_LIB_ERR_ABI);
+  ASSERT_EQ(Model::prepare(host, model.params.data(), state.data()), AAE_MODEL_LIB_OK);
+  EXPECT_EQ(Model::decode(host, model.params.data(), state.data(), 97, 0, logits.data()),
+            AAE_MODEL_LIB_ERR_TOKEN);
+  EXPECT_EQ(Model::decode(host, model.params.data(), state.data(), tok, 64, logits.data()),
+            AAE_MODEL_LIB_ERR_CONTEXT);
+  const int32_t five[5] = {1, 2, 3, 4, 5};
+  EXPECT_EQ(Model::prefill(host, model.params.data(), state.data(), five, 5, 0, logits.data()),
+            AAE_MODEL_LIB_ERR_ARGUMENT);
+  EXPECT_EQ(Model::prefill(host, model.params.data(), state.data(), five, 4, 61, logits.data()),
+            AAE_MODEL_LIB_ERR_CONTEXT);
+  EXPECT_EQ(Model::reset(host, state.data()), AAE_MODEL_LIB_OK);
+}
+
+}  // namespace
+
+// The export macros in a hosted TU: the descriptor carries the template's numbers.
+namespace {
+using ExportModel = ml::LlamaFamily<TinyConfig<ml::FormatQ4F16_1>>;
+}
+AAE_MODEL_METADATA_DEFINE(aae_test_tiny, "{\"abi_version\":1}");
+AAE_MODEL_LIB_DEFINE(aae_test_tiny, ExportModel);
+
+TEST(ModelLibExport, DescriptorCarriesTemplateLayout) {
+  const AaeModelLib& lib = AAE_MODEL_LIB_SYMBOL(aae_test_tiny);
+  EXPECT_EQ(lib.abi_version, AAE_MODEL_LIB_ABI_VERSION);
+  EXPECT_STREQ(lib.model_lib, "aae_test_tiny");
+  EXPECT_STREQ(lib.metadata_json, "{\"abi_version\":1}");
+  EXPECT_EQ(lib.state_bytes, ExportModel::kStateBytes);
+  EXPECT_EQ(lib.kv_cache_bytes + lib.workspace_bytes, lib.state_bytes);
+  EXPECT_EQ(lib.kv_cache_bytes, 2ull * 2 * 64 * 2 * 16 * 2);  // K+V, layers, ctx, kv heads, D, fp16
+  EXPECT_EQ(lib.num_params, 2u + 2 * (1 + 2 + 2 + 1 + 2 + 2) + 1);
+  EXPECT_EQ(lib.vocab_size, 97);
+  EXPECT_EQ(lib.prefill_chunk_size, 4);
+}

@@ -1,0 +1,253 @@
+#include "modellib/testing/tiny_llama.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "runtime/base/half.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+namespace aae::modellib_testing {
+namespace {
+
+bool half_params(WeightKind k) { return k != WeightKind::kF32 && k != WeightKind::kQ4F32; }
+
+template <typename T>
+const void* store(TinyModel& m, const std::vector<T>& data) {
+  std::vector<uint8_t> bytes(data.size() * sizeof(T));
+  std::memcpy(bytes.data(), data.data(), bytes.size());
+  m.blobs.push_back(std::move(bytes));
+  return m.blobs.back().data();
+}
+
+// A norm weight or bias: model dtype, never quantized.
+Dense small_param(TinyModel& m, std::mt19937& rng, int64_t n, double center, double spread) {
+  std::uniform_real_distribution<double> d(-spread, spread);
+  Dense out{1, n, std::vector<double>(n)};
+  if (half_params(m.kind)) {
+    std::vector<uint16_t> h(n);
+    for (int64_t i = 0; i < n; ++i) {
+      h[i] = aae::float_to_half(static_cast<float>(center + d(rng)));
+      out.v[i] = aae::half_to_float(h[i]);
+    }
+    m.params.push_back(store(m, h));
+  } else {
+    std::vector<float> f(n);
+    for (int64_t i = 0; i < n; ++i) out.v[i] = f[i] = static_cast<float>(center + d(rng));
+    m.params.push_back(store(m, f));
+  }
+  return out;
+}
+
+// A linear [N, K] in the model's weight format, values of roughly unit gain.
+Dense linear(TinyModel& m, std::mt19937& rng, int64_t N, int64_t K) {
+  Dense out{N, K, std::vector<double>(N * K)};
+  const double amp = 1.5 / std::sqrt(static_cast<double>(K));
+  std::uniform_real_distribution<double> d(-amp, amp);
+  if (m.kind == WeightKind::kF32 || m.kind == WeightKind::kF16) {
+    std::vector<float> f(N * K);
+    std::vector<uint16_t> h(N * K);
+    for (int64_t i = 0; i < N * K; ++i) {
+      f[i] = static_cast<float>(d(rng));
+      h[i] = aae::float_to_half(f[i]);
+      out.v[i] = m.kind == WeightKind::kF32 ? f[i] : aae::half_to_float(h[i]);
+    }
+    m.params.push_back(m.kind == WeightKind::kF32 ? store(m, f) : store(m, h));
+    return out;
+  }
+  const bool q3 = m.kind == WeightKind::kQ3F16;
+  const int bits = q3 ? 3 : 4, group = q3 ? 40 : 32, zero = q3 ? 3 : 7, per_word = 32 / bits;
+  const int64_t G = (K + group - 1) / group, W = group / per_word;
+  std::vector<uint32_t> words(N * G * W);
+  for (auto& w : words) w = static_cast<uint32_t>(rng());
+  std::uniform_real_distribution<double> sd(0.3 * amp / zero, amp / zero);
+  std::vector<float> fs(N * G);
+  std::vector<uint16_t> hs(N * G);
+  std::vector<double> scale(N * G);
+  for (int64_t i = 0; i < N * G; ++i) {
+    fs[i] = static_cast<float>(sd(rng));
+    hs[i] = aae::float_to_half(fs[i]);
+    scale[i] = m.kind == WeightKind::kQ4F32 ? fs[i] : aae::half_to_float(hs[i]);
+  }
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k) {
+      const int64_t g = k / group, i = k % group;
+      const uint32_t word = words[n * G * W + g * W + i / per_word];
+      const int q = static_cast<int>((word >> (bits * (i % per_word))) & ((1u << bits) - 1));
+      out.v[n * K + k] = (q - zero) * scale[n * G + g];
+    }
+  m.params.push_back(store(m, words));
+  m.params.push_back(m.kind == WeightKind::kQ4F32 ? store(m, fs) : store(m, hs));
+  return out;
+}
+
+void rms_norm(const double* x, const Dense& w, double* y, int64_t n, double eps) {
+  double ss = 0;
+  for (int64_t i = 0; i < n; ++i) ss += x[i] * x[i];
+  const double inv = 1.0 / std::sqrt(ss / n + eps);
+  for (int64_t i = 0; i < n; ++i) y[i] = w.v[i] * x[i] * inv;
+}
+
+std::vector<double> matvec(const Dense& w, const std::vector<double>& x, const Dense* bias) {
+  std::vector<double> y(w.rows);
+  for (int64_t n = 0; n < w.rows; ++n) {
+    double acc = bias ? bias->v[n] : 0.0;
+    for (int64_t k = 0; k < w.cols; ++k) acc += w.v[n * w.cols + k] * x[k];
+    y[n] = acc;
+  }
+  return y;
+}
+
+double fp16_round(double x) { return aae::half_to_float(aae::float_to_half(static_cast<float>(x))); }
+
+void rope(double* x, int64_t D, int64_t pos, double theta) {
+  for (int64_t d = 0; d < D / 2; ++d) {
+    const double f = pos * std::pow(theta, -2.0 * d / D);
+    const double a = x[d], b = x[d + D / 2];
+    x[d] = a * std::cos(f) - b * std::sin(f);
+    x[d + D / 2] = b * std::cos(f) + a * std::sin(f);
+  }
+}
+
+}  // namespace
+
+TinyModel make_tiny_model(const TinyDims& dims, WeightKind kind, uint32_t seed) {
+  TinyModel m;
+  m.dims = dims;
+  m.kind = kind;
+  m.blobs.reserve(1024);  // pointers into blobs must stay valid
+  std::mt19937 rng(seed);
+  const int64_t H = dims.hidden, D = dims.head_dim;
+  const int64_t qkv_rows = (dims.heads + 2 * dims.kv_heads) * D;
+  m.embed = linear(m, rng, dims.vocab, H);
+  for (int64_t l = 0; l < dims.layers; ++l) {
+    TinyLayer L;
+    L.in_norm = small_param(m, rng, H, 1.0, 0.2);
+    L.qkv = linear(m, rng, qkv_rows, H);
+    if (dims.qkv_bias) L.qkv_bias = small_param(m, rng, qkv_rows, 0.0, 0.3);
+    L.o = linear(m, rng, H, dims.heads * D);
+    if (dims.o_bias) L.o_bias = small_param(m, rng, H, 0.0, 0.3);
+    if (dims.qk_norm) {
+      L.q_norm = small_param(m, rng, D, 1.0, 0.2);
+      L.k_norm = small_param(m, rng, D, 1.0, 0.2);
+    }
+    L.post_norm = small_param(m, rng, H, 1.0, 0.2);
+    L.gate_up = linear(m, rng, 2 * dims.intermediate, H);
+    L.down = linear(m, rng, H, dims.intermediate);
+    m.layers.push_back(std::move(L));
+  }
+  m.final_norm = small_param(m, rng, H, 1.0, 0.2);
+  if (!dims.tie) m.lm_head = linear(m, rng, dims.vocab, H);
+  return m;
+}
+
+std::vector<std::vector<double>> reference_logits(const TinyModel& m,
+                                                  const std::vector<int32_t>& tokens) {
+  const TinyDims& d = m.dims;
+  const int64_t H = d.hidden, D = d.head_dim, Hq = d.heads, Hkv = d.kv_heads, I = d.intermediate;
+  // cache[layer][pos] = k or v for all kv heads, fp16-rounded
+  std::vector<std::vector<std::vector<double>>> kc(d.layers), vc(d.layers);
+  std::vector<std::vector<double>> all;
+  for (size_t p = 0; p < tokens.size(); ++p) {
+    std::vector<double> x(m.embed.v.begin() + tokens[p] * H, m.embed.v.begin() + (tokens[p] + 1) * H);
+    for (int64_t l = 0; l < d.layers; ++l) {
+      const TinyLayer& L = m.layers[l];
+      std::vector<double> xn(H);
+      rms_norm(x.data(), L.in_norm, xn.data(), H, d.rms_eps);
+      std::vector<double> qkv = matvec(L.qkv, xn, d.qkv_bias ? &L.qkv_bias : nullptr);
+      for (int64_t h = 0; h < Hq + Hkv; ++h) {
+        double* head = qkv.data() + h * D;
+        if (d.qk_norm) rms_norm(head, h < Hq ? L.q_norm : L.k_norm, head, D, d.rms_eps);
+        rope(head, D, static_cast<int64_t>(p), d.rope_theta);
+      }
+      std::vector<double> k(qkv.begin() + Hq * D, qkv.begin() + (Hq + Hkv) * D);
+      std::vector<double> v(qkv.begin() + (Hq + Hkv) * D, qkv.end());
+      for (auto& e : k) e = fp16_round(e);
+      for (auto& e : v) e = fp16_round(e);
+      kc[l].push_back(k);
+      vc[l].push_back(v);
+      std::vector<double> attn(Hq * D, 0.0);
+      for (int64_t h = 0; h < Hq; ++h) {
+        const int64_t kvh = h / (Hq / Hkv);
+        std::vector<int64_t> visible;
+        for (int64_t j = 0; j <= static_cast<int64_t>(p); ++j) {
+          const bool windowed = d.sliding_window > 0 && static_cast<int64_t>(p) >= d.sliding_window;
+          if (!windowed || j < d.attention_sink ||
+              j > static_cast<int64_t>(p) - (d.sliding_window - d.attention_sink))
+            visible.push_back(j);
+        }
+        std::vector<double> s;
+        double mx = -1e300;
+        for (int64_t j : visible) {
+          double dot = 0;
+          for (int64_t e = 0; e < D; ++e) dot += qkv[h * D + e] * kc[l][j][kvh * D + e];
+          s.push_back(dot / std::sqrt(static_cast<double>(D)));
+          mx = std::max(mx, s.back());
+        }
+        double sum = 0;
+        for (auto& e : s) sum += (e = std::exp(e - mx));
+        for (size_t i = 0; i < visible.size(); ++i)
+          for (int64_t e = 0; e < D; ++e) attn[h * D + e] += s[i] / sum * vc[l][visible[i]][kvh * D + e];
+      }
+      std::vector<double> o = matvec(L.o, attn, d.o_bias ? &L.o_bias : nullptr);
+      for (int64_t i = 0; i < H; ++i) x[i] += o[i];
+      rms_norm(x.data(), L.post_norm, xn.data(), H, d.rms_eps);
+      std::vector<double> gu = matvec(L.gate_up, xn, nullptr), act(I);
+      for (int64_t i = 0; i < I; ++i) act[i] = gu[i] / (1 + std::exp(-gu[i])) * gu[I + i];
+      std::vector<double> down = matvec(L.down, act, nullptr);
+      for (int64_t i = 0; i < H; ++i) x[i] += down[i];
+    }
+    std::vector<double> xn(H);
+    rms_norm(x.data(), m.final_norm, xn.data(), H, d.rms_eps);
+    std::vector<double> logits = matvec(d.tie ? m.embed : m.lm_head, xn, nullptr);
+    if (!d.tie && half_params(m.kind))
+      for (auto& e : logits) e = fp16_round(e);
+    all.push_back(std::move(logits));
+  }
+  return all;
+}
+
+namespace {
+void threaded_parallel_for(void*, int64_t n, AaeTaskFn task, void* ctx) {
+  const int64_t parts = std::min<int64_t>(3, n);
+  std::vector<std::thread> threads;
+  for (int64_t i = 0; i < parts; ++i)
+    threads.emplace_back([=] { task(ctx, n * i / parts, n * (i + 1) / parts); });
+  for (auto& t : threads) t.join();
+}
+}  // namespace
+
+const AaeHostApi* threaded_host(uint64_t cpu_features) {
+  static AaeHostApi host;
+  host = AaeHostApi{AAE_MODEL_LIB_ABI_VERSION, cpu_features, nullptr, nullptr, &threaded_parallel_for};
+  return &host;
+}
+
+uint64_t host_cpu_features() {
+  uint64_t f = 0;
+#if defined(__x86_64__)
+  unsigned a, b, c, d;
+  if (!__builtin_cpu_supports("avx2")) return 0;  // also covers the OS saving YMM state
+  f |= AAE_CPU_X86_AVX2;
+  if (__get_cpuid(1, &a, &b, &c, &d)) {
+    if (c & (1u << 12)) f |= AAE_CPU_X86_FMA;
+    if (c & (1u << 29)) f |= AAE_CPU_X86_F16C;
+  }
+#endif
+  return f;
+}
+
+double relative_error(const std::vector<float>& a, const std::vector<double>& b) {
+  double diff = 0, mag = 0;
+  for (size_t i = 0; i < b.size(); ++i) {
+    diff = std::max(diff, std::fabs(a[i] - b[i]));
+    mag = std::max(mag, std::fabs(b[i]));
+  }
+  return diff / mag;
+}
+
+}  // namespace aae::modellib_testing
