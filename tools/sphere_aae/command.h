@@ -27,6 +27,7 @@ const std::vector<Command>& command_table();
 // Factories, one per <name>_command.cc.
 CommandRunner setup_convert_weight(CLI::App& app);
 CommandRunner setup_download(CLI::App& app);
+CommandRunner setup_cache(CLI::App& app);
 CommandRunner setup_gen_config(CLI::App& app);
 CommandRunner setup_inspect(CLI::App& app);
 CommandRunner setup_compile(CLI::App& app);

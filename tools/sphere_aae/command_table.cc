@@ -7,6 +7,7 @@ const std::vector<Command>& command_table() {
       {"convert_weight", "convert a Hugging Face or GGUF model into a quantized model directory",
       &setup_convert_weight},
       {"download", "fetch a converted model (HF://org/repo) into the weight cache", &setup_download},
+      {"cache", "list or clean the local caches (downloaded weights)", &setup_cache},
       {"gen_config", "write sphere-aae-chat-config.json and copy the tokenizer files",
       &setup_gen_config},
       {"compile", "compile a converted model into a native model library for a device",

@@ -59,8 +59,9 @@ Status run_compile(const CompileOptions& options) {
   AAE_ASSIGN_OR_RETURN(request.overrides, parse_model_lib_overrides(options.overrides));
   AAE_ASSIGN_OR_RETURN(request.source_dir, model_lib_source_dir(options.source_dir));
   AAE_ASSIGN_OR_RETURN(CompileOutcome outcome, compile_model_lib(request));
-  std::fprintf(stderr, "compiled %s for %s with %s in %.2f s\n", outcome.model_lib.c_str(),
-               options.device.c_str(), outcome.compiler_version.c_str(), outcome.compile_seconds);
+  std::fprintf(stderr, "compiled %s for %s with %s in %.2f s (model-library sources: %s)\n",
+               outcome.model_lib.c_str(), options.device.c_str(), outcome.compiler_version.c_str(),
+               outcome.compile_seconds, request.source_dir.c_str());
   std::printf("model_lib %s\n%s\n", outcome.model_lib.c_str(), outcome.output.c_str());
   return ok_status();
 }
