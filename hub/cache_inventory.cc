@@ -65,6 +65,22 @@ void classify(CacheEntry* entry) {
   entry->status = configs_ok ? CacheEntryStatus::kDamaged : CacheEntryStatus::kIncomplete;
 }
 
+// The subdirectories of `dir` (none if it is absent), without throwing: a directory that a
+// concurrent download promotes or removes while we read is simply skipped.
+Result<std::vector<fs::path>> subdirectories(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;
+    if (it->is_directory(entry_ec)) out.push_back(it->path());
+  }
+  if (ec) return Error("cannot read " + dir.string() + ": " + ec.message());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // True when another process holds the lock right now (probe with a non-blocking flock).
 bool lock_is_held(const fs::path& lock_path) {
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
@@ -100,53 +116,43 @@ fs::path weights_root(const fs::path& home) { return home / "model_weights"; }
 
 Result<std::vector<CacheEntry>> list_weight_cache(const fs::path& home) {
   std::vector<CacheEntry> entries;
-  std::error_code ec;
   const fs::path hf = weights_root(home) / "hf";
-  if (fs::is_directory(hf, ec)) {
-    for (const auto& org : fs::directory_iterator(hf, ec)) {
-      if (!org.is_directory(ec)) continue;
-      std::error_code org_ec;
-      for (const auto& repo : fs::directory_iterator(org.path(), org_ec)) {
-        if (!repo.is_directory(ec)) continue;
-        CacheEntry entry;
-        entry.path = repo.path();
-        entry.ref.org = org.path().filename().string();
-        std::string name = repo.path().filename().string(), base;
-        if (strip_pid_suffix(name, ".old-", &base) || strip_pid_suffix(name, ".removing-", &base)) {
-          entry.kind = CacheEntryKind::kLeftover;
-          entry.problem = "left behind by an interrupted replace or removal";
-          name = base;
-        } else {
-          classify(&entry);
-        }
-        split_revision(name, &entry.ref);
-        measure(entry.path, &entry);
-        entries.push_back(std::move(entry));
-      }
-      if (org_ec) return Error("cannot read " + org.path().string() + ": " + org_ec.message());
-    }
-    if (ec) return Error("cannot read " + hf.string() + ": " + ec.message());
-  }
-  const fs::path staging = weights_root(home) / ".staging";
-  if (fs::is_directory(staging, ec)) {
-    for (const auto& dir : fs::directory_iterator(staging, ec)) {
-      if (!dir.is_directory(ec)) continue;
+  AAE_ASSIGN_OR_RETURN(std::vector<fs::path> orgs, subdirectories(hf));
+  for (const fs::path& org : orgs) {
+    AAE_ASSIGN_OR_RETURN(std::vector<fs::path> repos, subdirectories(org));
+    for (const fs::path& repo : repos) {
       CacheEntry entry;
-      entry.kind = CacheEntryKind::kStaging;
-      entry.path = dir.path();
-      entry.problem = "incomplete download";
-      const std::string name = dir.path().filename().string();
-      auto sep = name.find("--");  // <org>--<repo>[@rev], as staging_dir() names it
-      if (sep == std::string::npos) {
-        split_revision(name, &entry.ref);
+      entry.path = repo;
+      entry.ref.org = org.filename().string();
+      std::string name = repo.filename().string(), base;
+      if (strip_pid_suffix(name, ".old-", &base) || strip_pid_suffix(name, ".removing-", &base)) {
+        entry.kind = CacheEntryKind::kLeftover;
+        entry.problem = "left behind by an interrupted replace or removal";
+        name = base;
       } else {
-        entry.ref.org = name.substr(0, sep);
-        split_revision(name.substr(sep + 2), &entry.ref);
+        classify(&entry);
       }
+      split_revision(name, &entry.ref);
       measure(entry.path, &entry);
       entries.push_back(std::move(entry));
     }
-    if (ec) return Error("cannot read " + staging.string() + ": " + ec.message());
+  }
+  AAE_ASSIGN_OR_RETURN(std::vector<fs::path> staged, subdirectories(weights_root(home) / ".staging"));
+  for (const fs::path& dir : staged) {
+    CacheEntry entry;
+    entry.kind = CacheEntryKind::kStaging;
+    entry.path = dir;
+    entry.problem = "incomplete download";
+    const std::string name = dir.filename().string();
+    auto sep = name.find("--");  // <org>--<repo>[@rev], as staging_dir() names it
+    if (sep == std::string::npos) {
+      split_revision(name, &entry.ref);
+    } else {
+      entry.ref.org = name.substr(0, sep);
+      split_revision(name.substr(sep + 2), &entry.ref);
+    }
+    measure(entry.path, &entry);
+    entries.push_back(std::move(entry));
   }
   std::sort(entries.begin(), entries.end(), [](const CacheEntry& a, const CacheEntry& b) {
     return std::make_tuple(a.ref.display(), static_cast<int>(a.kind), a.path) <

@@ -1,4 +1,4 @@
-// Property lookups over the generated tables (unicode_tables.cc) and UTF-8 <-> UTF-32.
+// Property lookups over the generated tables (unicode_tables.inc) and UTF-8 <-> UTF-32.
 // Normalization lives in unicode_normalize.cc.
 #include "runtime/tokenizer/unicode.h"
 

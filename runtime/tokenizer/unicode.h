@@ -1,5 +1,5 @@
 // Unicode character properties and normalization for the tokenizer (std-only, no ICU).
-// The data comes from runtime/tokenizer/unicode_tables.cc, generated from the Unicode Character
+// The data comes from runtime/tokenizer/unicode_tables.inc, generated from the Unicode Character
 // Database by tools/gen_unicode_tables. All lookups are binary searches over sorted range tables
 // (O(log n)), with a direct table for ASCII.
 #pragma once

@@ -1,4 +1,4 @@
-// Internal: the data tables that tools/gen_unicode_tables writes into unicode_tables.cc.
+// Internal: the data tables that tools/gen_unicode_tables writes into unicode_tables.inc.
 // Every table is sorted by its first field so lookups can binary-search it.
 #pragma once
 

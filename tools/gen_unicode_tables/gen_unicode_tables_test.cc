@@ -1,4 +1,4 @@
-// The committed runtime/tokenizer/unicode_tables.cc must be exactly the generator's output for
+// The committed runtime/tokenizer/unicode_tables.inc must be exactly the generator's output for
 // the installed Unicode data, so nobody hand-edits it and the generator stays reproducible.
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@ TEST(GenUnicodeTables, RegeneratesTheCommittedTables) {
     GTEST_SKIP() << kUcdDir << " not found (install Debian/Ubuntu package unicode-data)";
   }
   testing::ScratchDir scratch;
-  const auto out = scratch / "unicode_tables.cc";
+  const auto out = scratch / "unicode_tables.inc";
   auto result = testing::run_command(testing::shell_quote(AAE_GEN_UNICODE_TABLES_PATH) + " " +
                                      kUcdDir + " > " + testing::shell_quote(out.string()));
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -25,8 +25,8 @@ TEST(GenUnicodeTables, RegeneratesTheCommittedTables) {
   const std::string committed = testing::read_file(AAE_UNICODE_TABLES_SOURCE);
   ASSERT_GT(generated.size(), 100000u);
   EXPECT_TRUE(generated == committed)
-      << "runtime/tokenizer/unicode_tables.cc differs from the generator's output; regenerate "
-         "with: gen_unicode_tables /usr/share/unicode > runtime/tokenizer/unicode_tables.cc "
+      << "runtime/tokenizer/unicode_tables.inc differs from the generator's output; regenerate "
+         "with: gen_unicode_tables /usr/share/unicode > runtime/tokenizer/unicode_tables.inc "
          "(different unicode-data version installed?)";
 }
 

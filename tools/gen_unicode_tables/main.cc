@@ -1,8 +1,8 @@
 // gen_unicode_tables: reads the Unicode Character Database text files (Debian package
 // `unicode-data` installs them in /usr/share/unicode) and prints runtime/tokenizer/
-// unicode_tables.cc, the sorted range tables behind runtime/tokenizer/unicode.h.
+// unicode_tables.inc, the sorted range tables behind runtime/tokenizer/unicode.h.
 //
-//   gen_unicode_tables /usr/share/unicode > runtime/tokenizer/unicode_tables.cc
+//   gen_unicode_tables /usr/share/unicode > runtime/tokenizer/unicode_tables.inc
 //
 // Inputs: UnicodeData.txt (categories, combining classes, decompositions, simple lowercase),
 // PropList.txt (White_Space), DerivedNormalizationProps.txt (Full_Composition_Exclusion, and
@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
 
   // --- Output.
   std::cout << "// GENERATED FILE - do not edit. Regenerate with:\n"
-               "//   gen_unicode_tables /usr/share/unicode > runtime/tokenizer/unicode_tables.cc\n"
+               "//   gen_unicode_tables /usr/share/unicode > runtime/tokenizer/unicode_tables.inc\n"
                "// (tools/gen_unicode_tables; input: the Unicode Character Database, Debian "
                "package unicode-data).\n"
                "#include \"runtime/tokenizer/unicode_tables.h\"\n\n"
