@@ -200,18 +200,5 @@ Status remove_cache_entry(const fs::path& home, const CacheEntry& entry,
   return ok_status();
 }
 
-std::string human_bytes(int64_t bytes) {
-  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024.0 && unit < 4) {
-    value /= 1024.0;
-    ++unit;
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.1f %s", value, units[unit]);
-  return buffer;
-}
 
 }  // namespace aae::hub

@@ -2,6 +2,8 @@
 // docs/download.md "Managing the cache"). Layout: see hub_config.h.
 #pragma once
 
+#include "runtime/base/human_units.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -56,8 +58,5 @@ std::vector<CacheEntry> entries_for_model(const std::vector<CacheEntry>& all, co
 // meanwhile (another process removed or promoted it) counts as removed.
 Status remove_cache_entry(const std::filesystem::path& home, const CacheEntry& entry,
                           const std::function<void(const std::string&)>& on_wait);
-
-// "0 B", "512 B", "1.5 KiB", "3.2 GiB".
-std::string human_bytes(int64_t bytes);
 
 }  // namespace aae::hub

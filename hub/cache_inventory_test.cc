@@ -157,12 +157,5 @@ TEST(CacheInventory, RemoveWaitsForAHeldRepoLock) {
   EXPECT_FALSE(fs::exists(scratch / "model_weights/hf/org/m"));
 }
 
-TEST(CacheInventory, HumanBytes) {
-  EXPECT_EQ(human_bytes(0), "0 B");
-  EXPECT_EQ(human_bytes(1023), "1023 B");
-  EXPECT_EQ(human_bytes(1536), "1.5 KiB");
-  EXPECT_EQ(human_bytes(int64_t{3} << 30), "3.0 GiB");
-}
-
 }  // namespace
 }  // namespace aae::hub

@@ -4,18 +4,6 @@
 
 namespace aae::hub {
 
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 4) {
-    bytes /= 1024;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof(text), unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
-  return text;
-}
-
 DownloadProgress::DownloadProgress(std::FILE* out, std::string label, int64_t total_bytes)
     : out_(out), label_(std::move(label)), total_bytes_(total_bytes) {
   if (!out_) return;

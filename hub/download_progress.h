@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <mutex>
 #include <string>
+
+#include "runtime/base/human_units.h"
 #include <thread>
 
 namespace aae::hub {
@@ -37,8 +39,5 @@ class DownloadProgress {
   bool stop_ = false;
   std::thread thread_;
 };
-
-// "12.3 MiB" style sizes.
-std::string human_bytes(double bytes);
 
 }  // namespace aae::hub

@@ -9,6 +9,7 @@
 
 #include "convert/source/safetensors_writer.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/human_units.h"
 
 namespace aae::example {
 namespace {
@@ -20,12 +21,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   std::string out = "[";
   for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
   return out + "]";
-}
-
-std::string human_bytes(uint64_t bytes) {
-  if (bytes >= (uint64_t{1} << 30)) return fmt::format("{:.2f} GiB", bytes / double(uint64_t{1} << 30));
-  if (bytes >= (uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", bytes / double(uint64_t{1} << 20));
-  return fmt::format("{:.1f} KiB", bytes / 1024.0);
 }
 
 uint64_t tensor_bytes(const PlannedTensor& tensor, DType dtype) {
@@ -96,7 +91,7 @@ Result<WeightSummary> write_weights(const std::filesystem::path& dir, const std:
       if (options.progress) {
         std::fprintf(stderr, "[%*zu/%zu] %-48s %-14s %10s -> %s\n", static_cast<int>(std::to_string(tensors.size()).size()),
                      written_tensors, tensors.size(), tensor.name.c_str(), shape_text(tensor.shape).c_str(),
-                     human_bytes(tensor_bytes(tensor, dtype)).c_str(), file_name.c_str());
+                     human_bytes(static_cast<double>(tensor_bytes(tensor, dtype))).c_str(), file_name.c_str());
       }
     }
     AAE_TRY(writer.commit());

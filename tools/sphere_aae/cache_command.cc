@@ -18,7 +18,7 @@ std::string describe(const hub::CacheEntry& entry) {
                            ? hub::cache_entry_status_name(entry.status)
                            : (entry.kind == hub::CacheEntryKind::kStaging ? "incomplete download"
                                                                            : "leftover, safe to clean");
-  return entry.model_url() + "  " + hub::human_bytes(entry.bytes) + " (" + std::to_string(entry.bytes) +
+  return entry.model_url() + "  " + human_bytes(entry.bytes) + " (" + std::to_string(entry.bytes) +
          " bytes, " + std::to_string(entry.files) + " files)  " + status;
 }
 
@@ -63,7 +63,7 @@ Status run_list(bool as_json) {
       std::printf("    problem: %s\n", entry.problem.c_str());
     total += entry.bytes;
   }
-  std::printf("total: %s (%lld bytes) in %zu entries\n", hub::human_bytes(total).c_str(),
+  std::printf("total: %s (%lld bytes) in %zu entries\n", human_bytes(total).c_str(),
               static_cast<long long>(total), entries.size());
   return ok_status();
 }
@@ -112,7 +112,7 @@ Status run_clean(const CleanOptions& options) {
     freed += entry.bytes;
   }
   std::printf("%s %s (%lld bytes)\n", options.dry_run ? "would free" : "freed",
-              hub::human_bytes(freed).c_str(), static_cast<long long>(freed));
+              human_bytes(freed).c_str(), static_cast<long long>(freed));
   return ok_status();
 }
 

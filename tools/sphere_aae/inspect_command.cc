@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/base/human_units.h"
 #include "runtime/format/chat_config.h"
 #include "runtime/format/quantization.h"
 #include "runtime/format/tensor_cache.h"
@@ -44,16 +45,6 @@ int64_t original_parameters(const TensorCache& cache, const QuantizationSpec* sp
     }
   }
   return total;
-}
-
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 4) {
-    bytes /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[unit]);
 }
 
 Status run_inspect(const InspectOptions& options) {
