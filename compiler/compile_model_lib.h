@@ -1,6 +1,6 @@
 // The whole of `sphere_aae compile` short of the command line: model dir -> generated TU ->
 // object for the device -> the requested output (.o, .a or, for linux, .so), written
-// atomically. The CLI command and the JIT cache (issue 5) call this.
+// atomically. The CLI command (and later the JIT cache) call this.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// The issue-4 spike as a test: a TinyLlama-1.1B-shaped q4f16_1 library generated and compiled
+// The model-library design spike as a test: a TinyLlama-1.1B-shaped q4f16_1 library generated and compiled
 // with the final flags for all four targets. Asserts the facts (imports within the allow-list,
 // exactly two exported symbols, metadata readable back from ELF objects and from a darwin
 // archive of the Mach-O object); prints the compile times (median of 3) and object sizes.
