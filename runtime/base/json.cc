@@ -2,6 +2,7 @@
 // appended in runs between escapes so large files (a 3 MB vocab.json) parse without per-char
 // copies. Line/column are computed only when an error is reported.
 #include "runtime/base/json.h"
+#include "runtime/base/utf8_encode.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -81,25 +82,6 @@ const Value* Value::find(std::string_view key) const {
 namespace {
 
 constexpr int kMaxDepth = 512;
-
-// Appends code point `cp` (<= 0x10FFFF, not a surrogate) as UTF-8.
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Length of the well-formed UTF-8 sequence starting at s[0] (a byte >= 0x80), or 0 when it is
 // malformed (bad lead byte, truncated, overlong, surrogate, or above U+10FFFF).

@@ -8,13 +8,14 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/base/utf8_encode.h"
+
 namespace aae::tokenizer {
 
 inline constexpr char32_t kReplacementChar = 0xFFFD;  // U+FFFD, "\xEF\xBF\xBD" in UTF-8
 
-// Appends the UTF-8 encoding of `cp` (callers pass scalar values; surrogates and values above
-// U+10FFFF are written as U+FFFD).
-void append_utf8(std::string& out, char32_t cp);
+// Appends the UTF-8 encoding of `cp` (surrogates and values above U+10FFFF become U+FFFD).
+using ::aae::append_utf8;
 
 // True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);
