@@ -1,7 +1,9 @@
 # aae_add_layer(NAME DIR [DEPS ...]): one static library per layer folder.
 # Sources are every *.cc under DIR except *_test.cc; tests beside the code go into
 # ${NAME}_tests, a GoogleTest executable registered with CTest.
-find_package(GTest)
+if(NOT CMAKE_CROSSCOMPILING)  # cross builds compile GoogleTest from source (CMakeLists.txt)
+  find_package(GTest)
+endif()
 
 function(aae_add_layer name dir)
   cmake_parse_arguments(ARG "" "" "DEPS;TEST_DEPS" ${ARGN})
@@ -16,7 +18,9 @@ function(aae_add_layer name dir)
     endif()
   endforeach()
   add_library(${name} STATIC ${sources})
-  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/include)
+  # include/ holds the public C headers (sphere_aae/aae.h, sphere_aae/aae_model_lib.h).
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/include
+                             ${PROJECT_BINARY_DIR}/include)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   if(AAE_BUILD_TESTS AND tests)

@@ -84,18 +84,10 @@ Result<LlamaConfig> llama_config(const ModelInput& input) {
   const auto& mc = def.model_config;
   const std::string& label = input.chat_config_path;
   const std::string& type = input.model_type;
-  if (type != "llama" && type != "mistral" && type != "qwen2" && type != "qwen3") {
-    return Error(fmt::format("{}: model_type \"{}\" has no architecture template yet", label, type),
-                 "supported for model libraries: llama, mistral, qwen2, qwen3");
+  if (Status supported = check_model_lib_support(type, input.quantization_name); !supported.ok()) {
+    return Error(label + ": " + supported.error().message(), supported.error().hint());
   }
   auto tag = format_tags().find(input.quantization_name);
-  if (tag == format_tags().end()) {
-    std::vector<std::string> names;
-    for (const auto& [k, v] : format_tags()) names.push_back(k);
-    return Error(fmt::format("{}: quantization \"{}\" has no model-library weight format yet",
-                             label, input.quantization_name),
-                 fmt::format("supported: {}", fmt::join(names, ", ")));
-  }
   if (auto it = mc.find("rope_scaling"); it != mc.end() && !it->is_null()) {
     return Error(fmt::format("{}: model_config.rope_scaling is not supported by the model "
                              "library yet", label));
@@ -131,12 +123,13 @@ Result<LlamaConfig> llama_config(const ModelInput& input) {
 
 // Mirrors LlamaFamily's state layout (each region 64-byte aligned). The TU static_asserts the
 // template agrees, so a layout change on either side fails the compile instead of lying.
-StateBytes llama_state_bytes(const LlamaConfig& c) {
+StateBytes llama_state_bytes(const LlamaConfig& c, DType kv_dtype) {
   auto a64 = [](int64_t n) { return (n + 63) & ~int64_t{63}; };
   const int64_t T = c.prefill_chunk, H = c.hidden, D = c.head_dim, C = c.context_window;
   const int64_t qkv = (c.heads + 2 * c.kv_heads) * D;
   StateBytes s;
-  s.kv_cache = 2 * a64(c.layers * C * c.kv_heads * D * 2);
+  const int64_t kv_element = static_cast<int64_t>(dtype_size(kv_dtype));
+  s.kv_cache = 2 * a64(c.layers * C * c.kv_heads * D * kv_element);
   s.workspace = 64 + 2 * a64(C * (D / 2) * 4) + 2 * a64(T * H * 4) + a64(T * qkv * 4) +
                 a64(T * c.heads * D * 4) + a64(T * 2 * c.intermediate * 4) +
                 a64(T * c.intermediate * 4) + a64(c.heads * C * 4);
@@ -191,10 +184,37 @@ std::string render(const LlamaConfig& c, const MetadataInputs& meta, const Gener
   tu += fmt::format("AAE_MODEL_METADATA_DEFINE({},\n{});\n", lib.model_lib,
                     c_string_literal(lib.metadata_json));
   tu += fmt::format("AAE_MODEL_LIB_DEFINE({}, Model)\n", lib.model_lib);
+  // Shared objects only (compile_model_lib defines the macro for a .so): a fixed-name entry so a
+  // host can dlopen any library without knowing its model_lib. Objects and archives must not
+  // carry it, or two libraries linked into one app would clash.
+  tu += fmt::format(
+      "\n#ifdef AAE_MODEL_LIB_SHARED_ENTRY\n"
+      "extern \"C\" __attribute__((visibility(\"default\"))) const AaeModelLib* "
+      "aae_model_lib_entry(void) {{\n"
+      "  return &AAE_MODEL_LIB_SYMBOL({});\n"
+      "}}\n"
+      "#endif\n",
+      lib.model_lib);
   return tu;
 }
 
 }  // namespace
+
+Status check_model_lib_support(std::string_view model_type, std::string_view quantization) {
+  static const char* const kTypes[] = {"llama", "mistral", "qwen2", "qwen3"};
+  if (std::find(std::begin(kTypes), std::end(kTypes), model_type) == std::end(kTypes)) {
+    return Error(fmt::format("model_type \"{}\" has no architecture template yet", model_type),
+                 "supported for model libraries: llama, mistral, qwen2, qwen3");
+  }
+  if (format_tags().count(std::string(quantization)) == 0) {
+    std::vector<std::string> names;
+    for (const auto& [k, v] : format_tags()) names.push_back(k);
+    return Error(fmt::format("quantization \"{}\" has no model-library weight format yet",
+                             quantization),
+                 fmt::format("supported: {}", fmt::join(names, ", ")));
+  }
+  return ok_status();
+}
 
 Result<GeneratedModelLib> generate_model_lib(const ModelInput& input, std::string_view model_lib) {
   auto checked = model_lib_name_from_prefix(model_lib);
@@ -220,7 +240,8 @@ Result<GeneratedModelLib> generate_model_lib(const ModelInput& input, std::strin
   meta.input = &input;
   meta.params = model_lib_params(ordered, *input.quantization);
   meta.kv_capacity_tokens = config.context_window;
-  meta.state = llama_state_bytes(config);
+  meta.kv_dtype = model_lib_kv_dtype(input.quantization_name);
+  meta.state = llama_state_bytes(config, meta.kv_dtype);
 
   GeneratedModelLib out;
   out.model_lib = std::string(model_lib);

@@ -75,6 +75,23 @@ TEST(Codegen, TinyLlamaSourceHasConfigAssertsAndExports) {
   // fp16 KV cache: 2 (k, v) * 22 layers * 2048 tokens * 4 heads * 64 dims * 2 bytes.
   EXPECT_EQ(meta.at("memory").at("kv_cache_bytes"), 2LL * 22 * 2048 * 4 * 64 * 2);
   EXPECT_EQ(meta.at("kv_cache").at("capacity_tokens"), 2048);
+  EXPECT_EQ(meta.at("kv_cache").at("dtype"), "float16");
+}
+
+TEST(Codegen, Float32ModelKeepsAFloat32KvCache) {
+  auto chat = testing::tinyllama_chat_config();
+  chat["quantization"] = "q0f32";
+  auto input = make_model_input(chat, "x", {});
+  ASSERT_TRUE(input.ok()) << input.error().message();
+  auto lib = generate_model_lib(*input, "llama_q0f32_abc");
+  ASSERT_TRUE(lib.ok()) << lib.error().message();
+  auto meta = nlohmann::json::parse(lib->metadata_json);
+  EXPECT_EQ(meta.at("kv_cache").at("dtype"), "float32");
+  // 2 (k, v) * 22 layers * 2048 tokens * 4 heads * 64 dims * 4 bytes.
+  EXPECT_EQ(meta.at("memory").at("kv_cache_bytes"), 2LL * 22 * 2048 * 4 * 64 * 4);
+  EXPECT_NE(lib->source.find("static_assert(Model::kKvCacheBytes == " +
+                             std::to_string(2LL * 22 * 2048 * 4 * 64 * 4) + "ull"),
+            std::string::npos);
 }
 
 TEST(Codegen, RefusesWhatTheTemplateCannotBuild) {

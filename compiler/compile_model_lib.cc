@@ -21,28 +21,6 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-Status check_process(const ProcessResult& r, const std::vector<std::string>& argv,
-                     const std::string& what) {
-  if (r.ok()) return ok_status();
-  Error error(fmt::format("{} failed ({})", what,
-                          r.signal ? fmt::format("signal {}", r.signal)
-                                   : fmt::format("exit code {}", r.exit_code)));
-  std::string command;
-  for (const auto& a : argv) command += (command.empty() ? "" : " ") + a;
-  error.add_cause("command: " + command);
-  if (!r.output.empty()) error.add_cause("output:\n" + r.output);
-  return error;
-}
-
-// Removes a scratch directory on every path out of compile_model_lib.
-struct ScratchDirGuard {
-  fs::path path;
-  ~ScratchDirGuard() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
-
 }  // namespace
 
 Result<std::string> find_model_lib_source_dir(std::string_view flag) {
@@ -83,18 +61,20 @@ Result<CompileOutcome> compile_model_lib(const CompileRequest& req) {
   AAE_ASSIGN_OR_RETURN(std::string name,
                        resolve_model_lib_name(input, req.device, req.system_lib_prefix));
   AAE_ASSIGN_OR_RETURN(GeneratedModelLib lib, generate_model_lib(input, name));
-  AAE_ASSIGN_OR_RETURN(Compiler compiler, find_clang());
+  AAE_ASSIGN_OR_RETURN(Compiler compiler, find_clang_for(target));
 
   // Work files live beside the output, so the final rename stays on one filesystem.
   const fs::path out_path = fs::absolute(req.output);
-  ScratchDirGuard scratch{out_path.parent_path() /
+  RemoveTreeOnExit scratch{out_path.parent_path() /
                           fmt::format(".{}.tmp-{}", out_path.filename().string(), getpid())};
   std::error_code ec;
   fs::create_directories(scratch.path, ec);
   if (ec) return Error(fmt::format("cannot create {}: {}", scratch.path.string(), ec.message()));
   const std::string src = (scratch.path / "model_lib.cc").string();
   const std::string obj = (scratch.path / "model_lib.o").string();
-  AAE_TRY(write_file_atomic(src, lib.source));
+  // The .so additionally exports aae_model_lib_entry (see codegen.cc); .o/.a do not.
+  AAE_TRY(write_file_atomic(
+      src, want_so ? std::string(kSharedEntryDefine) + lib.source : lib.source));
   AAE_ASSIGN_OR_RETURN(ProcessResult compiled,
                        compile_model_lib_object(compiler, target, req.source_dir, src, obj));
   std::string product = obj;

@@ -2,6 +2,10 @@
 
 namespace aae {
 
+DType model_lib_kv_dtype(std::string_view quantization) {
+  return quantization == "q0f32" ? DType::kFloat32 : DType::kFloat16;
+}
+
 nlohmann::ordered_json model_lib_metadata(const MetadataInputs& in) {
   const ModelDefinition& def = in.input->definition;
   const auto& mc = def.model_config;
@@ -22,7 +26,7 @@ nlohmann::ordered_json model_lib_metadata(const MetadataInputs& in) {
   kv["num_key_value_heads"] = mc.value("num_key_value_heads", 0);
   kv["head_dim"] = mc.value("head_dim", 0);
   kv["capacity_tokens"] = in.kv_capacity_tokens;
-  kv["dtype"] = "float16";
+  kv["dtype"] = std::string(dtype_name(in.kv_dtype));
   // K for every layer, then V for every layer, each [layer][token][kv_head][head_dim].
   kv["layout"] = "k[layer][token][kv_head][head_dim] then v[layer][token][kv_head][head_dim]";
   m["kv_cache"] = kv;

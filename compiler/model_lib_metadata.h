@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -22,12 +23,18 @@ struct StateBytes {
   int64_t total() const { return kv_cache + workspace + repacked_weights; }
 };
 
+// The KV cache element dtype of a model library for `quantization`: float32 for q0f32 (MLC
+// keeps the cache in the model dtype), float16 otherwise. modellib/kernels/attention.h
+// (KvCacheTraits) makes the same choice; the generated TU's size static_asserts check it.
+DType model_lib_kv_dtype(std::string_view quantization);
+
 struct MetadataInputs {
   int abi_version = 0;
   std::string model_lib;
   const ModelInput* input = nullptr;  // not owned
   std::vector<ModelLibParam> params;  // in the order the library expects them
   int64_t kv_capacity_tokens = 0;     // KV rows per layer and head
+  DType kv_dtype = DType::kFloat16;   // element of the KV cache
   StateBytes state;
 };
 

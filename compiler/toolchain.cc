@@ -126,29 +126,127 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv) {
   return result;
 }
 
-Result<Compiler> find_clang() {
-  std::vector<std::string> candidates;
-  if (const char* cxx = std::getenv("CXX"); cxx != nullptr && *cxx != '\0') {
-    candidates.push_back(cxx);
+namespace {
+
+// Runs `path --version`; a Compiler when it answers and says it is a clang, else why not.
+Result<Compiler> probe_clang(const std::string& path, const std::string& found_by) {
+  auto probe = run_process({path, "--version"});
+  if (!probe.ok() || !probe->ok()) return Error(path + " (not runnable)");
+  std::string first_line = probe->output.substr(0, probe->output.find('\n'));
+  if (first_line.find("clang") == std::string::npos) {
+    return Error(path + " (not clang: " + first_line + ")");
   }
-  candidates.push_back("clang++");
+  return Compiler{path, first_line, found_by};
+}
+
+const char* kInstallHint =
+    "install clang and lld (Debian/Ubuntu: apt-get install clang lld; macOS: Xcode or the "
+    "command line tools) or set CXX to a clang++";
+
+// The NDK's prebuilt folder for this host (NDKs ship darwin-x86_64 for Apple silicon too).
+const char* ndk_host_tag() {
+#if defined(__APPLE__)
+  return "darwin-x86_64";
+#else
+  return "linux-x86_64";
+#endif
+}
+
+Result<Compiler> find_iphone_clang() {
+  const std::string xcrun = find_on_path("xcrun");
+  if (xcrun.empty()) {
+    auto plain = find_clang();
+    if (plain.ok()) return plain;
+    Error error = plain.error();
+    error.add_cause("looked first for xcrun on PATH (Xcode): not found");
+    return error;
+  }
+  std::vector<std::string> argv = {xcrun, "--sdk", "iphoneos", "--find", "clang"};
+  auto found = run_process(argv);
+  std::string path;
+  if (found.ok() && found->ok()) path = found->output.substr(0, found->output.find('\n'));
+  if (path.empty()) {
+    return Error(fmt::format("\"{} --sdk iphoneos --find clang\" found no clang ({})", xcrun,
+                             found.ok() ? fmt::format("exit code {}", found->exit_code)
+                                        : found.error().message()),
+                 "install Xcode and the iOS SDK (xcode-select --install), or take xcrun off "
+                 "PATH to use a plain clang with --target=arm64-apple-ios15.0");
+  }
+  auto compiler = probe_clang(path, "xcrun");
+  if (!compiler.ok()) {
+    return Error(fmt::format("xcrun named {} for iphoneos, but it is unusable: {}", path,
+                             compiler.error().message()),
+                 "repair the Xcode installation (xcode-select -p shows which one is used)");
+  }
+  return compiler;
+}
+
+Result<Compiler> find_android_clang() {
+  const char* ndk = std::getenv("ANDROID_NDK");
+  if (ndk == nullptr || *ndk == '\0') {
+    auto plain = find_clang();
+    if (plain.ok()) return plain;
+    Error error = plain.error();
+    error.add_cause("looked first at $ANDROID_NDK: not set");
+    return error;
+  }
+  const std::string bin =
+      fmt::format("{}/toolchains/llvm/prebuilt/{}/bin", ndk, ndk_host_tag());
   std::vector<std::string> tried;
-  for (const auto& candidate : candidates) {
-    auto probe = run_process({candidate, "--version"});
-    if (!probe.ok() || !probe->ok()) {
-      tried.push_back(candidate + " (not runnable)");
+  for (const char* name : {"clang++", "clang"}) {
+    const std::string path = bin + "/" + name;
+    if (access(path.c_str(), X_OK) != 0) {
+      tried.push_back(path + " (missing)");
       continue;
     }
-    std::string first_line = probe->output.substr(0, probe->output.find('\n'));
-    if (first_line.find("clang") == std::string::npos) {
-      tried.push_back(candidate + " (not clang: " + first_line + ")");
-      continue;
-    }
-    return Compiler{candidate, first_line};
+    auto compiler = probe_clang(path, "$ANDROID_NDK");
+    if (compiler.ok()) return compiler;
+    tried.push_back(compiler.error().message());
   }
-  return Error(fmt::format("no clang found to compile the model library (tried {})",
+  return Error(fmt::format("ANDROID_NDK is set to \"{}\" but it holds no usable clang (tried {})",
+                           ndk, fmt::join(tried, ", ")),
+               "point ANDROID_NDK at an unpacked Android NDK (r23 or newer), or unset it to use "
+               "a plain clang with --target=aarch64-linux-android24");
+}
+
+}  // namespace
+
+std::string find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return "";
+  std::string_view rest = path;
+  while (true) {
+    const size_t colon = rest.find(':');
+    std::string dir(rest.substr(0, colon));
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (colon == std::string_view::npos) return "";
+    rest.remove_prefix(colon + 1);
+  }
+}
+
+Result<Compiler> find_clang() {
+  std::vector<std::pair<std::string, std::string>> candidates;
+  if (const char* cxx = std::getenv("CXX"); cxx != nullptr && *cxx != '\0') {
+    candidates.push_back({cxx, "$CXX"});
+  }
+  candidates.push_back({"clang++", "PATH"});
+  std::vector<std::string> tried;
+  for (const auto& [candidate, found_by] : candidates) {
+    auto compiler = probe_clang(candidate, found_by);
+    if (compiler.ok()) return compiler;
+    tried.push_back(compiler.error().message());
+  }
+  return Error(fmt::format("no clang found to compile the model library (tried in order: {})",
                            fmt::join(tried, ", ")),
-               "install clang (e.g. apt-get install clang) or set CXX to a clang++");
+               kInstallHint);
+}
+
+Result<Compiler> find_clang_for(const CompileTarget& target) {
+  if (target.device == "iphone") return find_iphone_clang();
+  if (target.device == "android") return find_android_clang();
+  return find_clang();
 }
 
 Result<ProcessResult> compile_model_lib_object(const Compiler& compiler,
@@ -189,6 +287,17 @@ std::vector<std::string> disallowed_imports(const std::vector<std::string>& unde
     if (std::find(allowed.begin(), allowed.end(), plain) == allowed.end()) bad.push_back(name);
   }
   return bad;
+}
+
+Status check_process(const ProcessResult& r, const std::vector<std::string>& argv,
+                     const std::string& what) {
+  if (r.ok()) return ok_status();
+  Error error(fmt::format("{} failed ({})", what,
+                          r.signal ? fmt::format("signal {}", r.signal)
+                                   : fmt::format("exit code {}", r.exit_code)));
+  error.add_cause(fmt::format("command: {}", fmt::join(argv, " ")));
+  if (!r.output.empty()) error.add_cause("output:\n" + r.output);
+  return error;
 }
 
 }  // namespace aae

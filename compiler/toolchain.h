@@ -45,14 +45,32 @@ struct ProcessResult {
 // be started; a failing exit is reported in the result.
 Result<ProcessResult> run_process(const std::vector<std::string>& argv);
 
+// Ok when `result` exited 0; else an error "<what> failed (exit code N | signal N)" whose
+// causes are the command line and the process's output.
+Status check_process(const ProcessResult& result, const std::vector<std::string>& argv,
+                     const std::string& what);
+
 struct Compiler {
   std::string path;     // as given or found ("clang++", "/usr/bin/clang++-14")
   std::string version;  // first line of --version, e.g. "Debian clang version 14.0.6"
+  std::string found_by; // "$CXX", "PATH", "xcrun", "$ANDROID_NDK": for messages and tests
 };
 
 // $CXX when it is a clang, else clang++ from PATH. Errors say what was looked for and how to
 // install clang.
 Result<Compiler> find_clang();
+
+// The clang for a device, looked for in this order:
+//   iphone       `xcrun --sdk iphoneos --find clang` when xcrun is on PATH, else find_clang()
+//                (a plain clang with --target is enough: the code is freestanding)
+//   android      $ANDROID_NDK/toolchains/llvm/prebuilt/<host>/bin/clang++, then .../clang,
+//                when ANDROID_NDK is set (an error if neither is there), else find_clang()
+//   linux, linux-arm64   find_clang()
+// Errors say what was tried, in order, and how to install a compiler.
+Result<Compiler> find_clang_for(const CompileTarget& target);
+
+// The first executable `name` in the directories of $PATH, or "" when there is none.
+std::string find_on_path(const std::string& name);
 
 // Compiles `source_file` into the object `output_file` for `target`. Errors carry the command
 // line, the exit code or signal, and the compiler's output.

@@ -1,7 +1,5 @@
 #include "hub/cache_inventory.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -79,15 +77,6 @@ Result<std::vector<fs::path>> subdirectories(const fs::path& dir) {
   if (ec) return Error("cannot read " + dir.string() + ": " + ec.message());
   std::sort(out.begin(), out.end());
   return out;
-}
-
-// True when another process holds the lock right now (probe with a non-blocking flock).
-bool lock_is_held(const fs::path& lock_path) {
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  ::close(fd);  // releases the probe lock if we got it
-  return held;
 }
 
 }  // namespace
@@ -175,7 +164,7 @@ std::vector<CacheEntry> entries_for_model(const std::vector<CacheEntry>& all, co
 Status remove_cache_entry(const fs::path& home, const CacheEntry& entry,
                           const std::function<void(const std::string&)>& on_wait) {
   const fs::path lock_path = lock_file_path(home, entry.ref);
-  if (on_wait && lock_is_held(lock_path)) {
+  if (on_wait && FileLock::is_held(lock_path)) {
     on_wait("waiting for another sphere_aae process using " + entry.model_url() + " (lock " +
             lock_path.string() + ")");
   }

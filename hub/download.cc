@@ -132,6 +132,9 @@ Status download_into(const DownloadOptions& options, const ModelRef& ref, const 
                  "and `sphere_aae gen_config`");
   }
   AAE_ASSIGN_OR_RETURN(ChatConfig config, parse_chat_config(config_file->second, config_file->first));
+  if (options.check_chat_config) {
+    AAE_TRY(options.check_chat_config(config_file->first, config_file->second));
+  }
   // Shards left in staging by an interrupted run are reused only if they belong to the same
   // tensor cache (the branch may have moved since).
   std::string previous_index;

@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "hub/hub_config.h"
 #include "hub/http_fetch.h"
@@ -18,6 +20,10 @@ struct DownloadOptions {
   bool verify = false;         // check a cache hit's md5s too, not only sizes
   int parallel_files = 4;      // shards fetched at once
   std::FILE* log = stderr;     // progress and notes; null for silence
+  // Called with the chat config's file name and text right after it is fetched, before the
+  // tensor cache and any shard; an error stops the download (e.g. `package` refusing a model
+  // whose architecture it cannot build, without downloading gigabytes first). May be empty.
+  std::function<Status(const std::string& file_name, std::string_view text)> check_chat_config;
 };
 
 // Options from the environment: hub_environment_from_env() plus test/tuning knobs

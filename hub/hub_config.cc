@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "runtime/base/aae_home.h"
+
 namespace aae::hub {
 namespace {
 
@@ -123,16 +125,7 @@ Result<HubEnvironment> hub_environment_from_env() {
     env.endpoint = endpoint;
   }
   env.token = env_or_empty("HF_TOKEN");
-  if (std::string home = env_or_empty("SPHERE_AAE_HOME"); !home.empty()) {
-    env.home = home;
-  } else if (std::string xdg = env_or_empty("XDG_CACHE_HOME"); !xdg.empty()) {
-    env.home = std::filesystem::path(xdg) / "sphere_aae";
-  } else if (std::string user_home = env_or_empty("HOME"); !user_home.empty()) {
-    env.home = std::filesystem::path(user_home) / ".cache" / "sphere_aae";
-  } else {
-    return Error("cannot place the weight cache: none of SPHERE_AAE_HOME, XDG_CACHE_HOME, HOME set",
-                 "set SPHERE_AAE_HOME to a writable directory");
-  }
+  AAE_ASSIGN_OR_RETURN(env.home, aae_home_from_env());
   AAE_ASSIGN_OR_RETURN(env.policy, parse_cache_policy(env_or_empty("SPHERE_AAE_DOWNLOAD_CACHE_POLICY")));
   std::string roots = env_or_empty("SPHERE_AAE_READONLY_WEIGHT_CACHE");
   size_t start = 0;

@@ -1,7 +1,6 @@
 #include "hub/model_cache.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -72,24 +71,6 @@ Result<FileDigests> digest_file(const fs::path& path, bool with_sha256) {
     out.sha256 += hex[digest[i] & 15];
   }
   return out;
-}
-
-Result<RepoLock> RepoLock::acquire(const fs::path& lock_path) {
-  std::error_code ec;
-  fs::create_directories(lock_path.parent_path(), ec);
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Error("cannot open lock file " + lock_path.string() + ": " + std::strerror(errno));
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
-    int saved = errno;
-    ::close(fd);
-    return Error("cannot lock " + lock_path.string() + ": " + std::strerror(saved));
-  }
-  return RepoLock(fd);
-}
-
-RepoLock::~RepoLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
 Status promote_directory(const fs::path& staging, const fs::path& final_dir) {

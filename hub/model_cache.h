@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "runtime/base/file_lock.h"
 #include "runtime/base/status.h"
 
 namespace aae::hub {
@@ -21,20 +22,8 @@ struct FileDigests {
 // md5 (and sha256 when `with_sha256`; it costs ~2x the md5) of a file in one pass.
 Result<FileDigests> digest_file(const std::filesystem::path& path, bool with_sha256);
 
-// An exclusive flock on a lock file, held until destruction. Blocks until acquired. The lock
-// dies with the process (kill -9 included), so a crashed download never wedges the cache.
-class RepoLock {
- public:
-  static Result<RepoLock> acquire(const std::filesystem::path& lock_path);
-  RepoLock(RepoLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  RepoLock& operator=(RepoLock&&) = delete;
-  RepoLock(const RepoLock&) = delete;
-  ~RepoLock();
-
- private:
-  explicit RepoLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
-};
+// The per-repo download lock: an exclusive flock held until destruction (runtime/base/file_lock.h).
+using RepoLock = aae::FileLock;
 
 // Moves the complete `staging` directory to `final_dir` with rename(2): a reader sees either
 // the old directory or the whole new one. An existing `final_dir` (REDO) is moved aside first

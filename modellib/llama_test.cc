@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <type_traits>
 #include <vector>
 
 #include "modellib/arch/llama.h"
@@ -173,4 +174,15 @@ TEST(ModelLibExport, DescriptorCarriesTemplateLayout) {
   EXPECT_EQ(lib.num_params, 2u + 2 * (1 + 2 + 2 + 1 + 2 + 2) + 1);
   EXPECT_EQ(lib.vocab_size, 97);
   EXPECT_EQ(lib.prefill_chunk_size, 4);
+}
+
+// MLC keeps the KV cache in the model dtype: float for q0f32, fp16 for the fp16 formats.
+TEST(LlamaFamily, KvCacheElementFollowsTheWeightFormat) {
+  using F32 = ml::LlamaFamily<TinyConfig<ml::FormatQ0F32>>;
+  using F16 = ml::LlamaFamily<TinyConfig<ml::FormatQ0F16>>;
+  static_assert(std::is_same_v<F32::Kv, float>);
+  static_assert(std::is_same_v<F16::Kv, uint16_t>);
+  EXPECT_EQ(F32::kKvCacheBytes, 2ull * 2 * 64 * 2 * 16 * 4);  // K+V, layers, ctx, kv heads, D
+  EXPECT_EQ(F16::kKvCacheBytes, 2ull * 2 * 64 * 2 * 16 * 2);
+  EXPECT_EQ(F32::kWorkspaceBytes, F16::kWorkspaceBytes);
 }

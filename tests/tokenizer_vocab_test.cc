@@ -115,6 +115,13 @@ TEST(TokenizerVocab, Phi3MatchesLlamaCppReference) {
   EXPECT_GT(total, 30);
 }
 
+TEST(TokenizerVocab, BertBgeMatchesLlamaCppReference) {  // WordPiece
+  AAE_REQUIRE_TESTDATA(testdata);
+  int total = 0;
+  EXPECT_EQ(count_matches("bert-bge", testdata, &total), total);
+  EXPECT_GT(total, 30);
+}
+
 TEST(TokenizerVocab, Llama2VectorsMatch) {
   AAE_REQUIRE_TESTDATA(testdata);
   testing::ScratchDir scratch;

@@ -1,4 +1,5 @@
 #include "convert/source/gguf_tokenizer.h"
+#include "convert/source/gguf_tokenizer_bert.h"
 
 #include <algorithm>
 #include <optional>
@@ -361,12 +362,15 @@ std::vector<std::pair<std::string, std::string>> derive_spm_merges(
 
 Result<nlohmann::ordered_json> gguf_tokenizer_json(const GgufFile& gguf) {
   AAE_ASSIGN_OR_RETURN(std::string model, gguf.get_string("tokenizer.ggml.model"));
-  if (model != "llama" && model != "gpt2") {
+  if (model != "llama" && model != "gpt2" && model != "bert") {
     return Error(fmt::format("{}: unsupported tokenizer.ggml.model \"{}\"", gguf.path().string(),
                              model),
-                 "supported tokenizer models: llama (SentencePiece BPE), gpt2 (byte-level BPE)");
+                 "supported tokenizer models: llama (SentencePiece BPE), gpt2 (byte-level BPE), "
+                 "bert (WordPiece)");
   }
-  Result<Json> out = model == "llama" ? spm_tokenizer_json(gguf) : gpt2_tokenizer_json(gguf);
+  Result<Json> out = model == "llama"  ? spm_tokenizer_json(gguf)
+                     : model == "gpt2" ? gpt2_tokenizer_json(gguf)
+                                       : bert_tokenizer_json(gguf);  // gguf_tokenizer_bert.h
   if (!out.ok()) {
     Error error = std::move(out).error();
     error.context("cannot build tokenizer.json from " + gguf.path().string());

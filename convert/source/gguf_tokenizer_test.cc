@@ -201,16 +201,12 @@ TEST(DeriveSpmMerges, OrdersByScoreThenIdsAndSkipsNonNormalTokens) {
   EXPECT_EQ(merges, expected);
 }
 
-TEST(GgufTokenizer, UnsupportedTokenizerModelIsNamed) {
+// bert used to be the unsupported example; it is now converted (gguf_tokenizer_bert.h, tested
+// in gguf_tokenizer_bert_test.cc). No unsupported-model GGUF is in the testdata.
+TEST(GgufTokenizer, BertTokenizerModelIsDispatchedToWordPiece) {
   AAE_REQUIRE_TESTDATA(data);
-  auto gguf = GgufFile::open(data / "llamacpp-vocab/ggml-vocab-bert-bge.gguf");
-  ASSERT_TRUE(gguf.ok()) << gguf.error().to_string();
-  auto json = gguf_tokenizer_json(*gguf);
-  ASSERT_FALSE(json.ok());
-  EXPECT_NE(json.error().to_string().find("unsupported tokenizer.ggml.model \"bert\""),
-            std::string::npos)
-      << json.error().to_string();
-  EXPECT_NE(json.error().hint().find("gpt2"), std::string::npos);
+  const Json json = convert(data / "llamacpp-vocab/ggml-vocab-bert-bge.gguf");
+  EXPECT_EQ(json["model"]["type"], "WordPiece");
 }
 
 }  // namespace

@@ -13,7 +13,8 @@
 // q_weight then q_scale): embed_tokens; per layer: input_layernorm, qkv (c_attn), [qkv bias],
 // o_proj, [o_proj bias], [q_norm, k_norm], post_attention_layernorm, gate_up_proj, down_proj;
 // then model.norm, [lm_head when untied].
-// Numerics: activations fp32; KV cache fp16 (K after RoPE); logits fp32, rounded through fp16
+// Numerics: activations fp32; KV cache KvElement<Format> (K after RoPE): float for q0f32, fp16
+// otherwise; logits fp32, rounded through fp16
 // for an untied head of an fp16-dtype model (MLC's lm_head outputs fp16 there).
 #pragma once
 
@@ -35,6 +36,7 @@ struct LlamaFamily {
                            T = Config::prefill_chunk;
   static constexpr int64_t QKV = (Hq + 2 * Hkv) * D;
   static constexpr int kW = Format::kTensors;
+  using Kv = KvElement<Format>;  // one K or V value in the cache
 
   static_assert(Hq % Hkv == 0, "heads must be a multiple of kv_heads");
   static_assert(D % 2 == 0, "head_dim must be even for rotate-half RoPE");
@@ -59,7 +61,8 @@ struct LlamaFamily {
   static constexpr int64_t kNumParams = kLmHead + (Config::tie_embeddings ? 0 : kW);
 
   // ---- state layout (bytes from the state base, each region 64-aligned) ----
-  static constexpr uint64_t kCacheOneBytes = align64(static_cast<uint64_t>(L * C * Hkv * D) * 2);
+  static constexpr uint64_t kCacheOneBytes =
+      align64(static_cast<uint64_t>(L * C * Hkv * D) * sizeof(Kv));
   static constexpr uint64_t kKOffset = 0, kVOffset = kCacheOneBytes;
   static constexpr uint64_t kKvCacheBytes = 2 * kCacheOneBytes;
   static constexpr uint64_t kHeaderOffset = kKvCacheBytes;  // Header below
@@ -165,13 +168,13 @@ struct LlamaFamily {
       for (int64_t v = 0; v < V; ++v) logits[v] = round_to_half(logits[v]);
   }
 
-  // Per token: q/k norm (qwen3), RoPE on q and k, then K and V into the fp16 cache.
+  // Per token: q/k norm (qwen3), RoPE on q and k, then K and V into the cache.
   static void store_kv(const void* const* p, void* state, int64_t l, float* qkv, int64_t n,
                        int64_t position) {
     const float* cos_table = at<float>(state, kCosOffset);
     const float* sin_table = at<float>(state, kSinOffset);
-    uint16_t* k_cache = at<uint16_t>(state, kKOffset) + l * C * Hkv * D;
-    uint16_t* v_cache = at<uint16_t>(state, kVOffset) + l * C * Hkv * D;
+    Kv* k_cache = at<Kv>(state, kKOffset) + l * C * Hkv * D;
+    Kv* v_cache = at<Kv>(state, kVOffset) + l * C * Hkv * D;
     const float eps = static_cast<float>(Config::rms_eps);
     for (int64_t t = 0; t < n; ++t) {
       const int64_t pos = position + t;
@@ -186,11 +189,11 @@ struct LlamaFamily {
       for (int64_t h = 0; h < Hkv; ++h) {
         const float* k = row + (Hq + h) * D;
         const float* v = row + (Hq + Hkv + h) * D;
-        uint16_t* kd = k_cache + (pos * Hkv + h) * D;
-        uint16_t* vd = v_cache + (pos * Hkv + h) * D;
+        Kv* kd = k_cache + (pos * Hkv + h) * D;
+        Kv* vd = v_cache + (pos * Hkv + h) * D;
         for (int64_t d = 0; d < D; ++d) {
-          kd[d] = float_to_half(k[d]);
-          vd[d] = float_to_half(v[d]);
+          kv_store(kd + d, k[d]);
+          kv_store(vd + d, v[d]);
         }
       }
     }
@@ -198,8 +201,8 @@ struct LlamaFamily {
 
   static void attention(const AaeHostApi* host, void* state, int64_t l, const float* qkv,
                         float* attn, int64_t n, int64_t position) {
-    const uint16_t* k_cache = at<uint16_t>(state, kKOffset) + l * C * Hkv * D;
-    const uint16_t* v_cache = at<uint16_t>(state, kVOffset) + l * C * Hkv * D;
+    const Kv* k_cache = at<Kv>(state, kKOffset) + l * C * Hkv * D;
+    const Kv* v_cache = at<Kv>(state, kVOffset) + l * C * Hkv * D;
     float* scores = at<float>(state, kScoresOffset);
     const float scale = static_cast<float>(1.0 / sqrt_d(static_cast<double>(D)));
     auto body = [&](int64_t begin, int64_t end) {

@@ -149,7 +149,7 @@ std::vector<std::vector<double>> reference_logits(const TinyModel& m,
                                                   const std::vector<int32_t>& tokens) {
   const TinyDims& d = m.dims;
   const int64_t H = d.hidden, D = d.head_dim, Hq = d.heads, Hkv = d.kv_heads, I = d.intermediate;
-  // cache[layer][pos] = k or v for all kv heads, fp16-rounded
+  // cache[layer][pos] = k or v for all kv heads; fp16-rounded except for kF32 (float cache)
   std::vector<std::vector<std::vector<double>>> kc(d.layers), vc(d.layers);
   std::vector<std::vector<double>> all;
   for (size_t p = 0; p < tokens.size(); ++p) {
@@ -166,8 +166,10 @@ std::vector<std::vector<double>> reference_logits(const TinyModel& m,
       }
       std::vector<double> k(qkv.begin() + Hq * D, qkv.begin() + (Hq + Hkv) * D);
       std::vector<double> v(qkv.begin() + (Hq + Hkv) * D, qkv.end());
-      for (auto& e : k) e = fp16_round(e);
-      for (auto& e : v) e = fp16_round(e);
+      if (m.kind != WeightKind::kF32) {
+        for (auto& e : k) e = fp16_round(e);
+        for (auto& e : v) e = fp16_round(e);
+      }
       kc[l].push_back(k);
       vc[l].push_back(v);
       std::vector<double> attn(Hq * D, 0.0);

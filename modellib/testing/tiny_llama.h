@@ -41,7 +41,8 @@ struct TinyModel {
 TinyModel make_tiny_model(const TinyDims& dims, WeightKind kind, uint32_t seed);
 
 // Logits (double) after each token of `tokens`, run from position 0; K and V rounded through
-// fp16 like the library's cache; untied fp16-dtype heads rounded through fp16.
+// fp16 like the library's cache, except for kF32 (q0f32 keeps a float cache); untied
+// fp16-dtype heads rounded through fp16.
 std::vector<std::vector<double>> reference_logits(const TinyModel& model,
                                                   const std::vector<int32_t>& tokens);
 

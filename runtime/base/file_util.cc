@@ -1,5 +1,7 @@
 #include "runtime/base/file_util.h"
 
+#include <filesystem>
+
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -156,6 +158,11 @@ Status AtomicFileWriter::commit() {
   }
   fsync_directory(split_path(final_path_).first);
   return ok_status();
+}
+
+RemoveTreeOnExit::~RemoveTreeOnExit() {
+  std::error_code ec;
+  if (!path.empty()) std::filesystem::remove_all(path, ec);
 }
 
 }  // namespace aae

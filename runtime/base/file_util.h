@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,16 @@ Result<std::string> read_file(const std::string& path);
 // Replaces `path` with `bytes` atomically. On failure the temp file is removed, `path` is left
 // as it was, and the error names `path`.
 Status write_file_atomic(const std::string& path, std::string_view bytes);
+
+// Removes a directory tree when it goes out of scope (work folders on every path out of a
+// function, error paths included). Errors while removing are ignored.
+struct RemoveTreeOnExit {
+  explicit RemoveTreeOnExit(std::filesystem::path tree) : path(std::move(tree)) {}
+  std::filesystem::path path;  // empty: nothing to remove
+  RemoveTreeOnExit(const RemoveTreeOnExit&) = delete;
+  RemoveTreeOnExit& operator=(const RemoveTreeOnExit&) = delete;
+  ~RemoveTreeOnExit();
+};
 
 // Streams a large file into place atomically. The temp file is ".<name>.tmp-<pid>-<n>" beside
 // the final path; destroying the writer without a successful commit() removes it. Move-only.

@@ -16,6 +16,17 @@
 
 namespace aae {
 
+// A coarse category for callers that branch on the kind of failure (the C API maps these to
+// its status codes). Most errors are kGeneric: the message is what matters to a user.
+enum class ErrorCode {
+  kGeneric = 0,
+  kInvalidArgument,   // a caller passed a bad value
+  kNotFound,          // a file, tensor or symbol is missing
+  kMismatch,          // weights do not fit the model library, ABI versions differ
+  kContextOverflow,   // the sequence would exceed context_window_size
+  kCancelled,         // a callback asked to stop
+};
+
 class Error {
  public:
   Error() = default;
@@ -26,6 +37,11 @@ class Error {
   // Causes from the one just below message() down to the root cause.
   const std::vector<std::string>& causes() const { return causes_; }
   const std::string& hint() const { return hint_; }
+  ErrorCode code() const { return code_; }
+  Error& with_code(ErrorCode code) {
+    code_ = code;
+    return *this;
+  }
 
   // Wraps this error in an outer context: the current message becomes the first cause.
   // Keeps an existing hint unless `hint` is given.
@@ -56,6 +72,7 @@ class Error {
   std::string message_;
   std::vector<std::string> causes_;
   std::string hint_;
+  ErrorCode code_ = ErrorCode::kGeneric;
 };
 
 template <typename T>

@@ -1,7 +1,9 @@
 #include "runtime/tokenizer/bpe_model.h"
 
+#include <algorithm>
 #include <mutex>
 #include <queue>
+#include <unordered_map>
 
 
 namespace aae::tokenizer {
@@ -24,6 +26,29 @@ size_t utf8_length(unsigned char lead) {
 }
 
 const char* kHex = "0123456789ABCDEF";
+
+// Spreads a packed id pair over the table (ids are small and sequential).
+size_t mix(uint64_t key) {
+  key ^= key >> 29;
+  key *= 0xBF58476D1CE4E5B9ull;
+  key ^= key >> 32;
+  return static_cast<size_t>(key);
+}
+
+// A vocab object {"token": id} into `out`; a repeated token keeps its first id.
+Status read_vocab_object(const json::Value& vocab, const std::string& path, TokenTable& out) {
+  const json::Value::Object& members = vocab.as_object();
+  size_t bytes = 0;
+  for (const auto& member : members) bytes += member.first.size();
+  out.reserve(members.size(), bytes);
+  for (const auto& [token, id] : members) {
+    if (!id.is_integer() || id.as_int64() < 0 || id.as_int64() > INT32_MAX) {
+      return Error(path + "[\"" + token + "\"]: expected a non-negative integer id below 2^31");
+    }
+    out.insert(token, id.as_int64());
+  }
+  return ok_status();
+}
 constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // U+2581
 
 }  // namespace
@@ -33,54 +58,92 @@ struct BpeModel::Cache {
   std::unordered_map<std::string, std::vector<int32_t>> entries;
 };
 
-Result<BpeModel> BpeModel::from_parts(
-    std::unordered_map<std::string, int32_t> vocab,
-    const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options) {
-  BpeModel model;
-  model.vocab_ = std::move(vocab);
-  model.options_ = std::move(options);
-  for (const auto& [token, id] : model.vocab_) {
-    if (id < 0) return Error("vocab: token \"" + token + "\" has a negative id");
-    model.vocab_size_ = std::max(model.vocab_size_, id + 1);
+void BpeModel::MergeTable::reserve(size_t merges) {
+  size_t capacity = 16;
+  while (capacity < merges * 2) capacity *= 2;
+  if (capacity <= slots_.size()) return;
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(capacity, Slot{~uint64_t{0}, Merge{0, 0}});
+  size_ = 0;
+  for (const Slot& slot : old) {
+    if (slot.key != ~uint64_t{0}) insert(slot.key, slot.merge);
   }
+}
+
+void BpeModel::MergeTable::insert(uint64_t key, Merge merge) {
+  if ((size_ + 1) * 2 > slots_.size()) reserve(std::max<size_t>(16, size_ * 2));
+  const size_t mask = slots_.size() - 1;
+  for (size_t s = mix(key) & mask;; s = (s + 1) & mask) {
+    if (slots_[s].key == key) return;  // a repeated pair keeps its first (lower) rank
+    if (slots_[s].key == ~uint64_t{0}) {
+      slots_[s] = Slot{key, merge};
+      ++size_;
+      return;
+    }
+  }
+}
+
+const BpeModel::Merge* BpeModel::MergeTable::find(uint64_t key) const {
+  if (slots_.empty()) return nullptr;
+  const size_t mask = slots_.size() - 1;
+  for (size_t s = mix(key) & mask;; s = (s + 1) & mask) {
+    if (slots_[s].key == key) return &slots_[s].merge;
+    if (slots_[s].key == ~uint64_t{0}) return nullptr;
+  }
+}
+
+Result<BpeModel> BpeModel::from_parts(
+    TokenTable vocab, const std::vector<std::pair<std::string_view, std::string_view>>& merges,
+    BpeOptions options) {
+  BpeModel model;
+  vocab.freeze();
+  for (size_t i = 0; i < vocab.size(); ++i) {
+    if (vocab.id_at(i) < 0 || vocab.id_at(i) > INT32_MAX) {
+      return Error("vocab: token \"" + std::string(vocab.token_at(i)) + "\" has id " +
+                   std::to_string(vocab.id_at(i)) + ", expected 0..2147483647");
+    }
+  }
+  model.vocab_size_ = static_cast<int32_t>(vocab.id_end());
+  auto table = std::make_shared<const TokenTable>(std::move(vocab));
+  const TokenTable& v = *table;
+  model.vocab_ = table;
+  model.options_ = std::move(options);
   model.merges_.reserve(merges.size());
+  std::string joined;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const auto& [a, b] = merges[rank];
-    auto ia = model.vocab_.find(a);
-    auto ib = model.vocab_.find(b);
-    auto im = model.vocab_.find(a + b);
-    if (ia == model.vocab_.end() || ib == model.vocab_.end() || im == model.vocab_.end()) {
-      const std::string missing = ia == model.vocab_.end() ? a
-                                  : ib == model.vocab_.end() ? b : a + b;
+    joined.assign(a).append(b);
+    const int64_t ia = v.find(a);
+    const int64_t ib = v.find(b);
+    const int64_t im = v.find(joined);
+    if (ia < 0 || ib < 0 || im < 0) {
+      const std::string missing(ia < 0 ? a : ib < 0 ? b : std::string_view(joined));
       return Error("merges[" + std::to_string(rank) + "]: token \"" + missing +
-                   "\" of merge (\"" + a + "\", \"" + b + "\") is not in the vocab",
+                   "\" of merge (\"" + std::string(a) + "\", \"" + std::string(b) +
+                   "\") is not in the vocab",
                    "every merge part and its concatenation must be vocab tokens");
     }
-    // The first occurrence of a repeated pair keeps its (lower) rank, as in HF.
-    model.merges_.emplace(pair_key(ia->second, ib->second),
-                          Merge{static_cast<int32_t>(rank), im->second});
+    model.merges_.insert(pair_key(static_cast<int32_t>(ia), static_cast<int32_t>(ib)),
+                         Merge{static_cast<int32_t>(rank), static_cast<int32_t>(im)});
   }
   if (model.options_.unk_token) {
-    auto it = model.vocab_.find(*model.options_.unk_token);
-    if (it != model.vocab_.end()) model.unk_id_ = it->second;
+    const int64_t id = v.find(*model.options_.unk_token);
+    if (id >= 0) model.unk_id_ = static_cast<int32_t>(id);
   }
   for (int b = 0; b < 256; ++b) {
     const std::string name = std::string("<0x") + kHex[b >> 4] + kHex[b & 15] + ">";
-    auto it = model.vocab_.find(name);
-    model.byte_ids_[b] = it == model.vocab_.end() ? -1 : it->second;
+    model.byte_ids_[b] = static_cast<int32_t>(v.find(name));
   }
   for (int c = 0; c < 128; ++c) {
-    auto it = model.vocab_.find(std::string(1, static_cast<char>(c)));
-    model.ascii_ids_[c] = it == model.vocab_.end() ? -1 : it->second;
+    model.ascii_ids_[c] = static_cast<int32_t>(v.find(std::string(1, static_cast<char>(c))));
   }
   // Chunking must not change per-piece rules: no prefix/suffix, no whole-piece lookup, and a
   // chunk's leading '▁' must be a token (so unknowns never fuse across chunks).
   model.split_at_metaspace_ = model.options_.continuing_subword_prefix.empty() &&
                               model.options_.end_of_word_suffix.empty() &&
-                              !model.options_.ignore_merges &&
-                              model.vocab_.count(std::string(kMetaspace)) > 0;
-  for (const auto& [token, id] : model.vocab_) {
-    if (!model.split_at_metaspace_) break;
+                              !model.options_.ignore_merges && v.find(kMetaspace) >= 0;
+  for (size_t i = 0; i < v.size() && model.split_at_metaspace_; ++i) {
+    const std::string_view token = v.token_at(i);
     const size_t first = token.find(kMetaspace);
     if (first == std::string::npos) continue;
     // Allowed: the metaspaces form one leading run ("▁", "▁▁a"); anything else spans a split.
@@ -88,7 +151,6 @@ Result<BpeModel> BpeModel::from_parts(
     while (token.compare(end_of_run, kMetaspace.size(), kMetaspace) == 0) end_of_run += 3;
     if (first != 0 || token.find(kMetaspace, end_of_run) != std::string::npos) {
       model.split_at_metaspace_ = false;
-      break;
     }
   }
   model.cache_ = std::make_shared<Cache>();
@@ -117,35 +179,30 @@ Result<BpeModel> BpeModel::from_json(const json::Value& model, const std::string
   AAE_ASSIGN_OR_RETURN(options.end_of_word_suffix, reader.get_string_or("end_of_word_suffix", ""));
 
   AAE_ASSIGN_OR_RETURN(const json::Value* vocab_value, reader.get_object("vocab"));
-  std::unordered_map<std::string, int32_t> vocab;
-  vocab.reserve(vocab_value->as_object().size());
-  for (const auto& [token, id] : vocab_value->as_object()) {
-    if (!id.is_integer() || id.as_int64() < 0 || id.as_int64() > INT32_MAX) {
-      return Error(reader.child_path("vocab") + "[\"" + token +
-                   "\"]: expected a non-negative integer id below 2^31");
-    }
-    vocab.emplace(token, static_cast<int32_t>(id.as_int64()));
-  }
+  TokenTable vocab;
+  AAE_TRY(read_vocab_object(*vocab_value, reader.child_path("vocab"), vocab));
 
-  std::vector<std::pair<std::string, std::string>> merges;
+  // Views into the JSON strings, which outlive from_parts().
+  std::vector<std::pair<std::string_view, std::string_view>> merges;
   if (const json::Value* list = reader.find("merges"); list && !list->is_null()) {
     if (!list->is_array()) return Error(reader.child_path("merges") + ": expected an array");
     merges.reserve(list->as_array().size());
     for (size_t i = 0; i < list->as_array().size(); ++i) {
       const json::Value& m = list->as_array()[i];
-      const std::string mpath = reader.child_path("merges") + "[" + std::to_string(i) + "]";
       if (m.is_string()) {
-        const std::string& s = m.as_string();
+        const std::string_view s = m.as_string();
         const size_t space = s.find(' ');
         if (space == std::string::npos || s.find(' ', space + 1) != std::string::npos) {
-          return Error(mpath + ": expected \"left right\" (one space), found \"" + s + "\"");
+          return Error(reader.child_path("merges") + "[" + std::to_string(i) +
+                       "]: expected \"left right\" (one space), found \"" + std::string(s) + "\"");
         }
         merges.emplace_back(s.substr(0, space), s.substr(space + 1));
       } else if (m.is_array() && m.as_array().size() == 2 && m.as_array()[0].is_string() &&
                  m.as_array()[1].is_string()) {
         merges.emplace_back(m.as_array()[0].as_string(), m.as_array()[1].as_string());
       } else {
-        return Error(mpath + ": expected a \"left right\" string or a [left, right] pair");
+        return Error(reader.child_path("merges") + "[" + std::to_string(i) +
+                     "]: expected a \"left right\" string or a [left, right] pair");
       }
     }
   }
@@ -154,10 +211,51 @@ Result<BpeModel> BpeModel::from_json(const json::Value& model, const std::string
   return result;
 }
 
+Result<BpeModel> BpeModel::from_vocab_merges(std::string_view vocab_json,
+                                             const std::string& vocab_name,
+                                             std::string_view merges_txt,
+                                             const std::string& merges_name, BpeOptions options) {
+  TokenTable vocab;
+  {
+    auto parsed = json::parse(vocab_json);
+    if (!parsed.ok()) return Error(vocab_name + ": " + parsed.error().message());
+    if (!parsed->is_object()) return Error(vocab_name + ": expected an object {\"token\": id}");
+    AAE_TRY(read_vocab_object(*parsed, vocab_name, vocab));
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> merges;
+  merges.reserve(merges_txt.size() / 12);
+  size_t line_no = 0;
+  bool first_content_line = true;
+  for (size_t start = 0; start < merges_txt.size();) {
+    size_t end = merges_txt.find('\n', start);
+    if (end == std::string_view::npos) end = merges_txt.size();
+    std::string_view line = merges_txt.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const bool header = first_content_line && line.substr(0, 8) == "#version";
+    first_content_line = false;
+    if (header) continue;
+    const size_t space = line.find(' ');
+    if (space == std::string_view::npos || line.find(' ', space + 1) != std::string_view::npos) {
+      return Error(merges_name + ": line " + std::to_string(line_no) +
+                   ": expected \"left right\" (one space), found \"" + std::string(line) + "\"");
+    }
+    merges.emplace_back(line.substr(0, space), line.substr(space + 1));
+  }
+  auto result = from_parts(std::move(vocab), merges, std::move(options));
+  if (!result.ok()) {
+    return std::move(result).error().context(vocab_name + " + " + merges_name +
+                                             ": invalid BPE model");
+  }
+  return result;
+}
+
 std::optional<int32_t> BpeModel::token_to_id(std::string_view token) const {
-  auto it = vocab_.find(std::string(token));
-  if (it == vocab_.end()) return std::nullopt;
-  return it->second;
+  const int64_t id = vocab_->find(token);
+  if (id < 0) return std::nullopt;
+  return static_cast<int32_t>(id);
 }
 
 void BpeModel::encode_piece(std::string_view piece, std::vector<int32_t>& out) const {
@@ -199,8 +297,8 @@ void BpeModel::encode_chunk(std::string_view piece, std::vector<int32_t>& out) c
 
 void BpeModel::encode_uncached(std::string_view piece, std::vector<int32_t>& out) const {
   if (options_.ignore_merges) {
-    if (auto it = vocab_.find(std::string(piece)); it != vocab_.end()) {
-      out.push_back(it->second);
+    if (const int64_t id = vocab_->find(piece); id >= 0) {
+      out.push_back(static_cast<int32_t>(id));
       return;
     }
   }
@@ -228,8 +326,8 @@ void BpeModel::encode_uncached(std::string_view piece, std::vector<int32_t>& out
     scratch.append(piece.substr(pos, len));
     if (last) scratch += options_.end_of_word_suffix;
     pos += len;
-    if (auto it = vocab_.find(scratch); it != vocab_.end()) {
-      symbols.push_back(it->second);
+    if (const int64_t id = vocab_->find(scratch); id >= 0) {
+      symbols.push_back(static_cast<int32_t>(id));
       previous_unk = false;
       continue;
     }
@@ -268,8 +366,8 @@ void BpeModel::encode_uncached(std::string_view piece, std::vector<int32_t>& out
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
   auto push_pair = [&](int left) {
     if (left < 0 || next[left] < 0) return;
-    auto it = merges_.find(pair_key(symbols[left], symbols[next[left]]));
-    if (it != merges_.end()) heap.push({it->second.rank, left, symbols[next[left]]});
+    const Merge* merge = merges_.find(pair_key(symbols[left], symbols[next[left]]));
+    if (merge != nullptr) heap.push({merge->rank, left, symbols[next[left]]});
   };
   for (int i = 0; i + 1 < n; ++i) push_pair(i);
   while (!heap.empty()) {
@@ -278,9 +376,10 @@ void BpeModel::encode_uncached(std::string_view piece, std::vector<int32_t>& out
     const int left = c.left;
     if (!alive[left] || next[left] < 0) continue;
     const int right = next[left];
-    auto it = merges_.find(pair_key(symbols[left], symbols[right]));
-    if (symbols[right] != c.right_id || it == merges_.end() || it->second.rank != c.rank) continue;
-    symbols[left] = it->second.new_id;
+    if (symbols[right] != c.right_id) continue;
+    const Merge* merge = merges_.find(pair_key(symbols[left], symbols[right]));
+    if (merge == nullptr || merge->rank != c.rank) continue;
+    symbols[left] = merge->new_id;
     alive[right] = false;
     next[left] = next[right];
     if (next[right] >= 0) prev[next[right]] = left;

@@ -76,5 +76,33 @@ TEST(BpeModel, RejectsDropoutAndUnknownMergeTokens) {
   EXPECT_NE(model.error().to_string().find("\"ab\""), std::string::npos);
 }
 
+TEST(BpeModel, ReadsVocabJsonAndMergesTxt) {
+  // A #version header, CRLF line ends and a blank line, as real merges.txt files have.
+  auto model = BpeModel::from_vocab_merges(R"({"a":0,"b":1,"c":2,"ab":3,"abc":4})", "vocab.json",
+                                           "#version: 0.2\r\na b\r\n\nab c\n", "merges.txt",
+                                           BpeOptions{});
+  ASSERT_TRUE(model.ok()) << model.error().to_string();
+  EXPECT_EQ(encode(*model, "abcab"), (std::vector<int32_t>{4, 3}));
+  EXPECT_EQ(model->vocab_size(), 5);
+  EXPECT_EQ(model->vocab()->token(3), "ab");
+}
+
+TEST(BpeModel, VocabMergesErrorsNameFileAndLine) {
+  auto bad_line = BpeModel::from_vocab_merges(R"({"a":0,"b":1})", "vocab.json", "a b c\n",
+                                              "merges.txt", BpeOptions{});
+  ASSERT_FALSE(bad_line.ok());
+  EXPECT_NE(bad_line.error().to_string().find("merges.txt: line 1"), std::string::npos)
+      << bad_line.error().to_string();
+  auto bad_json = BpeModel::from_vocab_merges(R"({"a":0,)", "vocab.json", "", "merges.txt",
+                                              BpeOptions{});
+  ASSERT_FALSE(bad_json.ok());
+  EXPECT_NE(bad_json.error().to_string().find("vocab.json: line 1"), std::string::npos)
+      << bad_json.error().to_string();
+  auto missing = BpeModel::from_vocab_merges(R"({"a":0,"b":1})", "vocab.json", "a b\n",
+                                             "merges.txt", BpeOptions{});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().to_string().find("\"ab\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace aae::tokenizer

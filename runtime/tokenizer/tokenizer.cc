@@ -68,16 +68,26 @@ Result<Tokenizer> Tokenizer::from_json_text(std::string_view text) {
 
 Result<Tokenizer> Tokenizer::from_json(const Value& root) {
   if (!root.is_object()) return Error("tokenizer.json: expected a JSON object");
-  Tokenizer tok;
   const Value* model = root.find("model");
   if (model == nullptr) return Error("missing required field \"model\"");
-  if (const Value* type = model->find("type"); type && type->is_string() &&
-                                                type->as_string() != "BPE") {
+  const Value* type = model->find("type");
+  if (type != nullptr && type->is_string() && type->as_string() == "WordPiece") {
+    AAE_ASSIGN_OR_RETURN(tokenizer::WordPieceModel wordpiece,
+                         tokenizer::WordPieceModel::from_json(*model, "model"));
+    return assemble(root, std::make_shared<const tokenizer::WordPieceModel>(std::move(wordpiece)));
+  }
+  if (type != nullptr && type->is_string() && type->as_string() != "BPE") {
     return Error("model.type: unsupported model type \"" + type->as_string() + "\" for encoding",
-                 "supported: BPE");
+                 "supported: BPE, WordPiece");
   }
   AAE_ASSIGN_OR_RETURN(tokenizer::BpeModel bpe, tokenizer::BpeModel::from_json(*model, "model"));
-  tok.model_ = std::make_shared<const tokenizer::BpeModel>(std::move(bpe));
+  return assemble(root, std::make_shared<const tokenizer::BpeModel>(std::move(bpe)));
+}
+
+Result<Tokenizer> Tokenizer::assemble(const Value& root,
+                                      std::shared_ptr<const tokenizer::Model> model) {
+  Tokenizer tok;
+  tok.model_ = std::move(model);
 
   if (const Value* n = root.find("normalizer"); n && !n->is_null()) {
     AAE_ASSIGN_OR_RETURN(tok.normalizer_, tokenizer::Normalizer::from_json(*n, "normalizer"));
@@ -121,7 +131,8 @@ Result<Tokenizer> Tokenizer::from_json(const Value& root) {
       tok.post_.push_back(std::move(step));
     }
   }
-  AAE_ASSIGN_OR_RETURN(TokenizerDecoder decoder, TokenizerDecoder::from_json(root));
+  AAE_ASSIGN_OR_RETURN(TokenizerDecoder decoder,
+                       TokenizerDecoder::from_json(root, tok.model_->vocab()));
   tok.decoder_ = std::make_shared<const TokenizerDecoder>(std::move(decoder));
   return tok;
 }
@@ -200,20 +211,13 @@ Result<Tokenizer> Tokenizer::from_dir(const std::string& dir) {
     return Error(dir + ": no tokenizer.json and no vocab.json + merges.txt",
                  "point at a directory holding a Hugging Face tokenizer");
   }
-  // Build the equivalent tokenizer.json document and load it through the same path.
-  AAE_ASSIGN_OR_RETURN(Value vocab, json::parse_file(vocab_path));
+  // The model straight from the files (no JSON tree for 150k merges); the rest through a
+  // small equivalent tokenizer.json document without "model".
+  AAE_ASSIGN_OR_RETURN(std::string vocab_text, read_file(vocab_path));
   AAE_ASSIGN_OR_RETURN(std::string merges_text, read_file(merges_path));
-  Value::Array merges;
-  size_t line_no = 0;
-  for (size_t start = 0; start < merges_text.size();) {
-    size_t end = merges_text.find('\n', start);
-    if (end == std::string::npos) end = merges_text.size();
-    std::string line = merges_text.substr(start, end - start);
-    start = end + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || (++line_no == 1 && line.rfind("#version", 0) == 0)) continue;
-    merges.push_back(Value::make_string(std::move(line)));
-  }
+  auto bpe = tokenizer::BpeModel::from_vocab_merges(vocab_text, vocab_path, merges_text,
+                                                     merges_path, tokenizer::BpeOptions{});
+  if (!bpe.ok()) return std::move(bpe).error().context(dir + ": cannot load vocab.json + merges.txt");
   // Added tokens: added_tokens.json {content: id}, then tokenizer_config.json's
   // added_tokens_decoder (which carries the flags) overriding entries with the same id.
   std::vector<std::pair<int64_t, Value>> added;  // id -> added-token object
@@ -259,19 +263,21 @@ Result<Tokenizer> Tokenizer::from_dir(const std::string& dir) {
   Value::Array added_list;
   for (auto& [id, value] : added) added_list.push_back(std::move(value));
 
-  Value root = Value::make_object({
-      {"added_tokens", Value::make_array(std::move(added_list))},
-      {"normalizer", Value()},
-      {"pre_tokenizer", Value::make_object({{"type", Value::make_string("ByteLevel")},
-                                            {"add_prefix_space", Value::make_bool(false)},
-                                            {"use_regex", Value::make_bool(true)}})},
-      {"post_processor", Value()},
-      {"decoder", Value::make_object({{"type", Value::make_string("ByteLevel")}})},
-      {"model", Value::make_object({{"type", Value::make_string("BPE")},
-                                    {"vocab", std::move(vocab)},
-                                    {"merges", Value::make_array(std::move(merges))}})},
-  });
-  auto tok = from_json(root);
+  // Members are added one by one: an initializer list would copy every Value.
+  Value::Object members;
+  members.emplace_back("added_tokens", Value::make_array(std::move(added_list)));
+  members.emplace_back("normalizer", Value());
+  Value::Object pre_tokenizer;
+  pre_tokenizer.emplace_back("type", Value::make_string("ByteLevel"));
+  pre_tokenizer.emplace_back("add_prefix_space", Value::make_bool(false));
+  pre_tokenizer.emplace_back("use_regex", Value::make_bool(true));
+  members.emplace_back("pre_tokenizer", Value::make_object(std::move(pre_tokenizer)));
+  members.emplace_back("post_processor", Value());
+  Value::Object decoder;
+  decoder.emplace_back("type", Value::make_string("ByteLevel"));
+  members.emplace_back("decoder", Value::make_object(std::move(decoder)));
+  const Value root = Value::make_object(std::move(members));
+  auto tok = assemble(root, std::make_shared<const tokenizer::BpeModel>(std::move(bpe).value()));
   if (!tok.ok()) return std::move(tok).error().context(dir + ": cannot load vocab.json + merges.txt");
   return tok;
 }

@@ -7,7 +7,7 @@
 //   2. normalizer (runtime/tokenizer/normalizers.h) on every plain piece;
 //   3. pre-tokenizer (runtime/tokenizer/pre_tokenizers.h); a piece that does not start the
 //      input is passed as not the "first section" (Metaspace prepend_scheme "first");
-//   4. model: BPE (runtime/tokenizer/bpe_model.h);
+//   4. model: BPE (runtime/tokenizer/bpe_model.h) or WordPiece (wordpiece_model.h);
 //   5. with add_special_tokens, the post-processor: TemplateProcessing ("single" template),
 //      RobertaProcessing / BertProcessing (cls + ids + sep), ByteLevel (ids unchanged),
 //      Sequence of those. Special tokens written in the text are matched either way.
@@ -28,9 +28,11 @@
 #include "runtime/base/status.h"
 #include "runtime/tokenizer/added_tokens.h"
 #include "runtime/tokenizer/bpe_model.h"
+#include "runtime/tokenizer/model.h"
 #include "runtime/tokenizer/normalizers.h"
 #include "runtime/tokenizer/pre_tokenizers.h"
 #include "runtime/tokenizer/tokenizer_json.h"
+#include "runtime/tokenizer/wordpiece_model.h"
 
 namespace aae {
 
@@ -62,10 +64,13 @@ class Tokenizer {
     std::vector<int32_t> suffix;  // ids after it
   };
   Tokenizer() = default;
+  // Everything but the model from `root` (a tokenizer.json document; "model" is not read).
+  static Result<Tokenizer> assemble(const json::Value& root,
+                                    std::shared_ptr<const tokenizer::Model> model);
   void encode_plain(std::string_view normalized_piece, bool first_section,
                     std::vector<int32_t>& out) const;
 
-  std::shared_ptr<const tokenizer::BpeModel> model_;
+  std::shared_ptr<const tokenizer::Model> model_;
   std::optional<tokenizer::Normalizer> normalizer_;
   std::optional<tokenizer::PreTokenizer> pre_tokenizer_;
   std::shared_ptr<const tokenizer::AddedVocabulary> added_;

@@ -24,21 +24,22 @@ Result<int64_t> checked_id(const Value& value, const std::string& path) {
 }
 
 // model.vocab as an object {"token": id}. A repeated id keeps its first token.
-Status read_object_vocab(const Value& vocab, const std::string& path,
-                         std::unordered_map<int64_t, std::string>& out) {
-  out.reserve(vocab.as_object().size());
+Status read_object_vocab(const Value& vocab, const std::string& path, tokenizer::TokenTable& out) {
+  size_t bytes = 0;
+  for (const auto& member : vocab.as_object()) bytes += member.first.size();
+  out.reserve(vocab.as_object().size(), bytes);
   for (const auto& [token, id_value] : vocab.as_object()) {
     AAE_ASSIGN_OR_RETURN(int64_t id, checked_id(id_value, path + "[\"" + token + "\"]"));
-    out.emplace(id, token);
+    out.insert(token, id);
   }
   return ok_status();
 }
 
 // model.vocab as a Unigram array [[piece, score], ...]; the index is the id.
 Status read_unigram_vocab(const Value& vocab, const std::string& path,
-                          std::unordered_map<int64_t, std::string>& out) {
+                          tokenizer::TokenTable& out) {
   const Value::Array& entries = vocab.as_array();
-  out.reserve(entries.size());
+  out.reserve(entries.size(), 0);
   for (size_t i = 0; i < entries.size(); ++i) {
     const Value& entry = entries[i];
     const std::string entry_path = path + "[" + std::to_string(i) + "]";
@@ -47,12 +48,12 @@ Status read_unigram_vocab(const Value& vocab, const std::string& path,
       return Error(entry_path + ": expected a [piece, score] pair",
                    "Unigram vocabularies are arrays of [string, number]");
     }
-    out.emplace(static_cast<int64_t>(i), entry.as_array()[0].as_string());
+    out.insert(entry.as_array()[0].as_string(), static_cast<int64_t>(i));
   }
   return ok_status();
 }
 
-Status read_model(const Value& root, std::unordered_map<int64_t, std::string>& out) {
+Status read_model(const Value& root, tokenizer::TokenTable& out) {
   const Value* model = root.find("model");
   if (model == nullptr) return Error("missing required field \"model\"");
   AAE_ASSIGN_OR_RETURN(ObjectReader reader, ObjectReader::make(*model, "model"));
@@ -103,11 +104,29 @@ Result<TokenizerDecoder> TokenizerDecoder::from_json(const json::Value& root) {
     return Error("tokenizer.json: expected an object at the top level, found " +
                  std::string(json::type_name(root.type())));
   }
+  tokenizer::TokenTable vocab;
+  AAE_TRY(read_model(root, vocab));
+  vocab.freeze();
+  return build(root, std::make_shared<const tokenizer::TokenTable>(std::move(vocab)));
+}
+
+Result<TokenizerDecoder> TokenizerDecoder::from_json(
+    const json::Value& root, std::shared_ptr<const tokenizer::TokenTable> model_vocab) {
+  if (!root.is_object()) {
+    return Error("tokenizer.json: expected an object at the top level, found " +
+                 std::string(json::type_name(root.type())));
+  }
+  return build(root, std::move(model_vocab));
+}
+
+Result<TokenizerDecoder> TokenizerDecoder::build(
+    const json::Value& root, std::shared_ptr<const tokenizer::TokenTable> model_vocab) {
   TokenizerDecoder out;
-  AAE_TRY(read_model(root, out.model_tokens_));
+  out.model_tokens_ = std::move(model_vocab);
   AAE_TRY(read_added_tokens(root, out.added_tokens_, out.special_contents_));
-  for (const auto* map : {&out.model_tokens_, &out.added_tokens_}) {
-    for (const auto& entry : *map) out.vocab_size_ = std::max(out.vocab_size_, entry.first + 1);
+  out.vocab_size_ = out.model_tokens_->id_end();
+  for (const auto& entry : out.added_tokens_) {
+    out.vocab_size_ = std::max(out.vocab_size_, entry.first + 1);
   }
   const Value* decoder = root.find("decoder");
   if (decoder != nullptr && !decoder->is_null()) {
@@ -136,8 +155,7 @@ Result<TokenizerDecoder> TokenizerDecoder::from_file(const std::string& path) {
 
 std::optional<std::string_view> TokenizerDecoder::id_to_token(int64_t id) const {
   if (auto it = added_tokens_.find(id); it != added_tokens_.end()) return it->second;
-  if (auto it = model_tokens_.find(id); it != model_tokens_.end()) return it->second;
-  return std::nullopt;
+  return model_tokens_->token(id);
 }
 
 bool TokenizerDecoder::is_special(int64_t id) const {

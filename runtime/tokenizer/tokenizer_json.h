@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,7 @@
 #include "runtime/base/json.h"
 #include "runtime/base/status.h"
 #include "runtime/tokenizer/decoders.h"
+#include "runtime/tokenizer/token_table.h"
 
 namespace aae {
 
@@ -39,6 +41,10 @@ class TokenizerDecoder {
   static Result<TokenizerDecoder> from_file(const std::string& path);
   // `root` is the whole tokenizer.json document.
   static Result<TokenizerDecoder> from_json(const json::Value& root);
+  // As from_json, but the model's id -> token table is `model_vocab` (a frozen table shared
+  // with the encoding model) and root["model"] is not read.
+  static Result<TokenizerDecoder> from_json(const json::Value& root,
+                                            std::shared_ptr<const tokenizer::TokenTable> model_vocab);
 
   // One more than the largest id of the model vocab and the added tokens (0 when empty): the
   // number of rows an embedding table must have to cover every id.
@@ -56,7 +62,10 @@ class TokenizerDecoder {
  private:
   TokenizerDecoder() = default;
 
-  std::unordered_map<int64_t, std::string> model_tokens_;  // model.vocab, id -> token
+  static Result<TokenizerDecoder> build(const json::Value& root,
+                                        std::shared_ptr<const tokenizer::TokenTable> model_vocab);
+
+  std::shared_ptr<const tokenizer::TokenTable> model_tokens_;  // model.vocab; frozen
   std::unordered_map<int64_t, std::string> added_tokens_;  // added_tokens, id -> content
   std::unordered_set<std::string> special_contents_;       // contents of special added tokens
   int64_t vocab_size_ = 0;

@@ -74,4 +74,13 @@ std::string shell_quote(const std::string& word) {
   return quoted + "'";
 }
 
+SplitCommandResult run_command_split(const std::string& command) {
+  ScratchDir scratch;
+  const std::filesystem::path err = scratch / "stderr.txt";
+  // run_command appends 2>&1 to the whole line; the group's own redirection wins inside it.
+  const CommandResult result =
+      run_command("{ " + command + " 2>" + shell_quote(err.string()) + "; }");
+  return {result.exit_code, result.output, read_file(err)};
+}
+
 }  // namespace aae::testing

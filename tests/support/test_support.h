@@ -44,6 +44,14 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command);
 
+// Runs a shell command keeping stdout (`out`) and stderr (`err`) apart.
+struct SplitCommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+SplitCommandResult run_command_split(const std::string& command);
+
 // Quotes a path or word for /bin/sh.
 std::string shell_quote(const std::string& word);
 

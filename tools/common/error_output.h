@@ -12,6 +12,7 @@ namespace aae::cli {
 void print_error(const Error& error);
 
 // The closest name in `candidates` to `word` (edit distance <= 2), or "".
+// Forwards to aae::did_you_mean (runtime/base/did_you_mean.h), which non-CLI layers use.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace aae::cli

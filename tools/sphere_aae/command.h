@@ -32,5 +32,12 @@ CommandRunner setup_gen_config(CLI::App& app);
 CommandRunner setup_inspect(CLI::App& app);
 CommandRunner setup_compile(CLI::App& app);
 CommandRunner setup_tokenize(CLI::App& app);
+CommandRunner setup_generate(CLI::App& app);
+CommandRunner setup_package(CLI::App& app);
+
+// The folder holding modellib/ and include/sphere_aae/ (compile_command.cc):
+// --sphere-aae-source-dir `flag`, then $SPHERE_AAE_SOURCE_DIR, then the copy installed beside
+// the executable (<prefix>/share/sphere_aae), then the source tree it was built from.
+Result<std::string> model_lib_source_dir(const std::string& flag);
 
 }  // namespace aae::cli

@@ -12,9 +12,14 @@ const std::vector<Command>& command_table() {
       &setup_gen_config},
       {"compile", "compile a converted model into a native model library for a device",
        &setup_compile},
-      {"inspect", "describe a model directory and verify its shards", &setup_inspect},
+      {"inspect", "describe a model directory (verify its shards) or a compiled model library",
+       &setup_inspect},
       {"tokenize", "encode text to token ids or decode ids with a model's tokenizer",
       &setup_tokenize},
+      {"generate", "generate text from a prompt with a converted model (raw completion)",
+       &setup_generate},
+      {"package", "build dist/lib and dist/bundle for an app from sphere-aae-package-config.json",
+       &setup_package},
   };
   return table;
 }

@@ -25,8 +25,8 @@ bool holds_model_lib_sources(const fs::path& dir) {
          fs::exists(dir / "include/sphere_aae/aae_model_lib.h", ec);
 }
 
-// --sphere-aae-source-dir, then $SPHERE_AAE_SOURCE_DIR, then the copy installed beside this
-// executable (<prefix>/share/sphere_aae), then the source tree this binary was built from.
+}  // namespace
+
 Result<std::string> model_lib_source_dir(const std::string& flag) {
   if (!flag.empty() || std::getenv("SPHERE_AAE_SOURCE_DIR") != nullptr)
     return find_model_lib_source_dir(flag);
@@ -40,6 +40,8 @@ Result<std::string> model_lib_source_dir(const std::string& flag) {
   if (holds_model_lib_sources(AAE_BUILD_SOURCE_DIR)) return std::string(AAE_BUILD_SOURCE_DIR);
   return find_model_lib_source_dir(flag);  // the error that says how to point at the sources
 }
+
+namespace {
 
 struct CompileOptions {
   std::string model_dir;

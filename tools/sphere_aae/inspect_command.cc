@@ -1,5 +1,7 @@
 // sphere_aae inspect DIR [--verify] [--json]: what a model directory holds, and whether its
 // shards are intact. Exit 1 names every missing or damaged file.
+// sphere_aae inspect LIB [--json]: the model libraries in a compiled .so/.a/.o of any device,
+// read from their metadata symbols without running anything.
 #include <filesystem>
 #include <map>
 #include <string>
@@ -8,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "compiler/model_lib_archive.h"
 #include "runtime/base/human_units.h"
 #include "runtime/format/chat_config.h"
 #include "runtime/format/quantization.h"
@@ -47,12 +50,92 @@ int64_t original_parameters(const TensorCache& cache, const QuantizationSpec* sp
   return total;
 }
 
+std::string shape_text(const nlohmann::json& shape) {
+  std::string out;
+  for (const auto& d : shape) out += (out.empty() ? "" : ", ") + d.dump();
+  return "[" + out + "]";
+}
+
+std::string bytes_text(const nlohmann::json& memory, const char* key) {
+  auto it = memory.find(key);
+  if (it == memory.end() || !it->is_number_integer()) return "?";
+  return human_bytes(it->get<int64_t>());
+}
+
+void print_model_lib_text(const ModelLibEntry& entry, const nlohmann::json& meta) {
+  fmt::print("model_lib     {}\n", entry.model_lib);
+  fmt::print("object        {} {}{}{}\n", object_format_name(entry.format), entry.architecture,
+             entry.shared_object ? ", shared object" : "",
+             entry.member.empty() ? "" : ", member " + entry.member);
+  fmt::print("architecture  {}\n", meta.value("architecture", std::string("?")));
+  fmt::print("quantization  {}\n", meta.value("quantization", std::string("?")));
+  fmt::print("context       {} tokens (prefill chunk {})\n",
+             meta.value("context_window_size", int64_t{-1}),
+             meta.value("prefill_chunk_size", int64_t{-1}));
+  const nlohmann::json params = meta.value("params", nlohmann::json::array());
+  fmt::print("parameters    {} tensors\n", params.size());
+  for (const auto& p : params) {
+    fmt::print("  {:<48} {:<16} {}\n", p.value("name", std::string("?")),
+               shape_text(p.value("shape", nlohmann::json::array())),
+               p.value("dtype", std::string("?")));
+  }
+  const nlohmann::json memory = meta.value("memory", nlohmann::json::object());
+  fmt::print("memory        weights {}, KV cache {}, workspace {}, state {}\n",
+             bytes_text(memory, "weight_bytes"), bytes_text(memory, "kv_cache_bytes"),
+             bytes_text(memory, "workspace_bytes"), bytes_text(memory, "state_bytes"));
+}
+
+// A compiled model library: the metadata of every descriptor in it.
+Status run_inspect_library(const InspectOptions& options) {
+  AAE_ASSIGN_OR_RETURN(std::vector<ModelLibEntry> entries, list_model_libs(options.model_dir));
+  if (entries.empty()) {
+    return Error(fmt::format("'{}' holds no model library (no *___aae_model_lib symbol)",
+                             options.model_dir),
+                 "pass a .so, .a or .o written by sphere_aae compile, or a model directory");
+  }
+  std::vector<nlohmann::json> metadata;
+  for (const auto& entry : entries) {
+    auto parsed = nlohmann::json::parse(entry.metadata_json, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      return Error(fmt::format("{}: the metadata of \"{}\" is not a JSON object",
+                               entry.object_label, entry.model_lib),
+                   "the library is damaged or was not written by sphere_aae compile");
+    }
+    metadata.push_back(std::move(parsed));
+  }
+  if (options.json) {
+    nlohmann::ordered_json out;
+    out["library"] = options.model_dir;
+    nlohmann::ordered_json libs = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      libs.push_back({{"model_lib", entries[i].model_lib},
+                      {"member", entries[i].member},
+                      {"format", object_format_name(entries[i].format)},
+                      {"arch", entries[i].architecture},
+                      {"shared_object", entries[i].shared_object},
+                      {"metadata", metadata[i]}});
+    }
+    out["model_libs"] = libs;
+    fmt::print("{}\n", out.dump(2));
+    return ok_status();
+  }
+  fmt::print("library       {}: {} model librar{}\n", options.model_dir, entries.size(),
+             entries.size() == 1 ? "y" : "ies");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    fmt::print("\n");
+    print_model_lib_text(entries[i], metadata[i]);
+  }
+  return ok_status();
+}
+
 Status run_inspect(const InspectOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  if (fs::is_regular_file(options.model_dir, ec)) return run_inspect_library(options);
   if (!fs::is_directory(options.model_dir, ec)) {
     return Error("'" + options.model_dir + "' is not a directory",
-                 "pass the folder that holds tensor-cache.json (a converted model)");
+                 "pass the folder that holds tensor-cache.json (a converted model), or a "
+                 "compiled model library (.so, .a, .o)");
   }
 
   // The chat config is optional for inspection: a weights-only folder is still worth describing.
@@ -146,7 +229,9 @@ Status run_inspect(const InspectOptions& options) {
 
 CommandRunner setup_inspect(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
-  app.add_option("DIR", options->model_dir, "model directory (tensor-cache.json, chat config, shards)")
+  app.add_option("DIR", options->model_dir,
+                 "model directory (tensor-cache.json, chat config, shards), or a compiled "
+                 "model library (.so, .a, .o) of any device")
       ->required();
   app.add_flag("--verify", options->verify, "check every shard's md5sum, not only its size");
   app.add_flag("--json", options->json, "print a JSON report for machines");
