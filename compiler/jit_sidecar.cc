@@ -105,11 +105,10 @@ std::string describe_miss(const fs::path& home, const std::string& key,
     compare("model config (generated source md5)", string_at(*j, "generated_source_md5"),
             inputs.generated_source_md5);
     if (changed.empty()) continue;
-    return fmt::format("no entry {}; entry {} for {} differs in: {}", key, other_key,
-                       inputs.model_lib, fmt::join(changed, ", "));
+    return fmt::format("changed since entry {}: {}; key {}", other_key, fmt::join(changed, ", "),
+                       key);
   }
-  return fmt::format("no entry {} (nothing cached for {} on {} as {})", key, inputs.model_lib,
-                     inputs.target, inputs.kind);
+  return fmt::format("first build for {} as {}; key {}", inputs.target, inputs.kind, key);
 }
 
 }  // namespace aae

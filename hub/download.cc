@@ -275,4 +275,38 @@ Result<fs::path> get_or_download_model(const std::string& url, const DownloadOpt
   return final_dir;
 }
 
+Result<RemoteModelIndex> fetch_model_index(const std::string& url,
+                                           const DownloadOptions& options) {
+  AAE_ASSIGN_OR_RETURN(ModelRef ref, parse_model_url(url, options.env.endpoint));
+  RepoFetcher fetcher{options, ref, options.transfer, fs::path()};
+  fetcher.transfer.endpoint = options.env.endpoint;
+  fetcher.transfer.token = options.env.token;
+  RemoteModelIndex index;
+  for (std::string_view name : {kAaeChatConfigFile, kMlcChatConfigFile}) {
+    AAE_ASSIGN_OR_RETURN(auto bytes, fetcher.small(std::string(name)));
+    if (!bytes) continue;
+    index.chat_config_file = std::string(name);
+    index.chat_config_text = std::move(*bytes);
+    break;
+  }
+  if (index.chat_config_file.empty()) {
+    return Error(ref.display() + " is not a converted model (no " +
+                 std::string(kAaeChatConfigFile) + " nor " + std::string(kMlcChatConfigFile) +
+                 " at revision " + ref.revision + ")");
+  }
+  for (std::string_view name : {kTensorCacheFile, kLegacyTensorCacheFile}) {
+    AAE_ASSIGN_OR_RETURN(auto bytes, fetcher.small(std::string(name)));
+    if (!bytes) continue;
+    AAE_ASSIGN_OR_RETURN(TensorCache cache, parse_tensor_cache(*bytes, ref.display() + "/" +
+                                                                           std::string(name)));
+    for (const auto& shard : cache.shards) {
+      index.weight_bytes += shard.nbytes;
+      ++index.shard_count;
+    }
+    return index;
+  }
+  return Error(ref.display() + " is not a converted model (no " +
+               std::string(kTensorCacheFile) + ")");
+}
+
 }  // namespace aae::hub

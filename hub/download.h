@@ -36,4 +36,15 @@ Result<DownloadOptions> download_options_from_env();
 Result<std::filesystem::path> get_or_download_model(const std::string& url,
                                                     const DownloadOptions& options);
 
+// What a hub model holds, read without writing anything (for plans and dry runs): its chat
+// config and tensor cache, fetched into memory.
+struct RemoteModelIndex {
+  std::string chat_config_file;  // "sphere-aae-chat-config.json" or "mlc-chat-config.json"
+  std::string chat_config_text;
+  int64_t weight_bytes = 0;      // the shards' bytes (what a download fetches, roughly all of it)
+  int64_t shard_count = 0;
+};
+Result<RemoteModelIndex> fetch_model_index(const std::string& url,
+                                           const DownloadOptions& options);
+
 }  // namespace aae::hub

@@ -22,6 +22,7 @@ nlohmann::ordered_json package_report_json(const PackageReport& r) {
                                    {"source", m.source},
                                    {"model_dir", m.model_dir},
                                    {"download", m.download},
+                                   {"download_bytes", m.download_bytes},
                                    {"library", library},
                                    {"bundle_weight", m.bundle_weight}};
     if (m.bundle_weight) {
@@ -62,7 +63,9 @@ std::string package_report_text(const PackageReport& r) {
   for (const auto& m : r.models) {
     out += fmt::format("  {}  ({})\n", m.model_id, m.model);
     out += fmt::format("    weights   {}{}\n", m.download,
-                       m.model_dir.empty() ? "" : "  " + m.model_dir);
+                       m.model_dir.empty()
+                           ? fmt::format(" ({} to download)", human_bytes(m.download_bytes))
+                           : "  " + m.model_dir);
     std::string lib = m.model_lib.empty() ? "(named after download)" : m.model_lib;
     if (m.library_origin == "prebuilt") {
       out += fmt::format("    library   {}  prebuilt {}\n", lib, m.library_path);

@@ -27,6 +27,7 @@ struct ModelReport {
   std::string source;         // "local" or "hub"
   std::string model_dir;      // where the weights are (empty: not downloaded yet, dry run)
   std::string download;       // "local", "cached", "downloaded", "needed"
+  int64_t download_bytes = 0;  // shard bytes a download fetches ("needed" in a dry run)
   std::string model_lib;
   std::string library_origin;  // "prebuilt" or "jit"
   std::string library_path;    // empty when it would still be compiled

@@ -1,6 +1,9 @@
 #include "package/package_runner.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -20,6 +23,7 @@
 #include "runtime/base/file_util.h"
 #include "runtime/base/human_units.h"
 #include "runtime/base/md5.h"
+#include "runtime/format/chat_config.h"
 
 namespace aae {
 
@@ -42,7 +46,7 @@ std::string model_url(const hub::ModelRef& ref, const std::string& endpoint) {
 // Where a hub model's weights are: a complete cached copy, else (dry run) nothing yet, else a
 // download that checks the chat config before any shard.
 Result<std::string> resolve_hub_model(const PackageOptions& o, const PackageModel& m,
-                                      ModelReport* report) {
+                                      ModelReport* report, std::string* planned_chat_config) {
   AAE_ASSIGN_OR_RETURN(hub::DownloadOptions download, hub::download_options_from_env());
   if (!o.home.empty()) download.env.home = o.home;
   std::vector<fs::path> candidates = {hub::model_cache_dir(download.env.home, m.source.hub_ref)};
@@ -56,7 +60,18 @@ Result<std::string> resolve_hub_model(const PackageOptions& o, const PackageMode
     }
   }
   if (o.dry_run) {
+    // Read the index only (nothing is written): the plan can then name the library, the bytes
+    // to download and the memory, and refuse an unsupported model already.
+    auto index = hub::fetch_model_index(m.model, download);
+    if (!index.ok()) {
+      return std::move(index).error().context(fmt::format("{}: cannot read model {}", m.json_path,
+                                                          m.model));
+    }
+    AAE_TRY(check_chat_config_runnable(index->chat_config_text, index->chat_config_file,
+                                       m.overrides));
     report->download = "needed";
+    report->download_bytes = index->weight_bytes;
+    *planned_chat_config = index->chat_config_text;
     return std::string();
   }
   download.log = o.log;
@@ -113,6 +128,7 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
   std::set<std::string> used_prebuilt;
   for (const auto& m : config->models) {
     ModelReport r;
+    std::string planned_chat_config;  // dry run, hub model not downloaded yet
     r.model_id = m.model_id;
     r.model = m.model;
     r.source = m.source.is_local() ? "local" : "hub";
@@ -122,7 +138,7 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
       r.model_dir = m.source.local_dir.string();
       r.download = "local";
     } else {
-      AAE_ASSIGN_OR_RETURN(r.model_dir, resolve_hub_model(o, m, &r));
+      AAE_ASSIGN_OR_RETURN(r.model_dir, resolve_hub_model(o, m, &r, &planned_chat_config));
     }
 
     const fs::path* prebuilt = nullptr;
@@ -137,9 +153,19 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
       if (!chosen.ok()) return std::move(chosen).error().context(m.json_path + ".model_lib");
       lib = std::move(*chosen);
       used_prebuilt.insert(*m.model_lib);
-    } else if (!r.model_dir.empty()) {
+    } else if (!r.model_dir.empty() || !planned_chat_config.empty()) {
       if (!o.dry_run) progress(o, fmt::format("model library for {} ...", m.model_id));
-      JitLibraryRequest jit{r.model_dir, config->device, m.overrides, m.model_lib.value_or(""),
+      std::optional<RemoveTreeOnExit> planning_dir;
+      std::string lib_model_dir = r.model_dir;
+      if (lib_model_dir.empty()) {  // the chat config alone decides the library
+        planning_dir.emplace(fs::temp_directory_path() /
+                             fmt::format("sphere_aae-plan-{}-{}", ::getpid(), m.model_id));
+        fs::create_directories(planning_dir->path);
+        AAE_TRY(write_file_atomic((planning_dir->path / kAaeChatConfigFile).string(),
+                                  planned_chat_config));
+        lib_model_dir = planning_dir->path.string();
+      }
+      JitLibraryRequest jit{lib_model_dir, config->device, m.overrides, m.model_lib.value_or(""),
                             o.source_dir.string(), o.home, o.jit_policy, o.dry_run};
       auto chosen = jit_library(jit);
       if (!chosen.ok()) {
@@ -178,7 +204,10 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
     }
     if (!lib.path.empty()) archive_inputs.push_back(lib.path);
 
-    // 2. Bundled weights.
+    // 2. Bundled weights (a dry run of a model not downloaded yet bundles what it downloads).
+    if (m.bundle_weight && r.model_dir.empty()) {
+      r.bundle_bytes = r.bundle_bytes_to_copy = r.download_bytes;
+    }
     if (m.bundle_weight && !r.model_dir.empty()) {
       AAE_ASSIGN_OR_RETURN(std::vector<BundleFile> files, model_bundle_files(r.model_dir));
       for (const auto& f : files) {

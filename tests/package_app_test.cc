@@ -121,6 +121,21 @@ TEST(PackageApp, MixesHubModelLocalModelAndPrebuiltLibrary) {
     "model_lib_path_for_prepare_libs": {"my_prebuilt": "prebuilt.a"}})");
   const std::string env = "HF_ENDPOINT=" + shell_quote(hub.base_url()) + " SPHERE_AAE_HOME=" +
                           shell_quote((dir / "home").string());
+  // The plan reads the hub model's index only: its library, bytes and memory, nothing written.
+  const CommandResult plan = run_package(dir.path(), "--dry-run --skip-runtime --json", env, true);
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  const nlohmann::json planned = testing::parse_json_output(plan);
+  int64_t shard_bytes = 0;
+  for (const auto& e : fs::directory_iterator(dir / "hub-model")) {
+    if (e.path().filename().string().rfind("params_shard_", 0) == 0) shard_bytes += e.file_size();
+  }
+  EXPECT_EQ(planned["models"][0]["download"], "needed");
+  EXPECT_EQ(planned["models"][0]["download_bytes"], shard_bytes);
+  EXPECT_EQ(planned["models"][0]["library"]["model_lib"].get<std::string>().rfind("qwen2_q4f16_1_", 0), 0u);
+  EXPECT_GT(planned["models"][0]["memory"]["required_bytes"].get<int64_t>(), shard_bytes);
+  EXPECT_FALSE(fs::exists(dir / "dist"));
+  EXPECT_FALSE(fs::exists(dir / "home/model_weights/hf/org/repo"));
+
   const CommandResult r = run_package(dir.path(), "--skip-runtime --json", env, true);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const nlohmann::json report = testing::parse_json_output(r);

@@ -125,6 +125,7 @@ TEST_F(PackageCli, ErrorsLeaveThePreviousOutputUnchanged) {
 
   struct Case {
     std::string name, config, env, args, expected;
+    bool skip_runtime = true;
   };
   const std::string good_entry = R"({"model": "models/tiny", "model_id": "tiny",
       "estimated_vram_bytes": 4000000, "bundle_weight": true})";
@@ -149,6 +150,14 @@ TEST_F(PackageCli, ErrorsLeaveThePreviousOutputUnchanged) {
        "--strict", "estimated_vram_bytes"},
       {"no source dir", "", "SPHERE_AAE_SOURCE_DIR=", "", "SPHERE_AAE_SOURCE_DIR"},
       {"missing config", "", "", "--package-config nowhere.json", "nowhere.json"},
+      {"jit off", "", "SPHERE_AAE_JIT_POLICY=OFF", "", "SPHERE_AAE_JIT_POLICY=OFF"},
+      {"prebuilt without that model_lib", R"({"device": "linux", "model_list": [{"model":
+         "models/tiny", "model_id": "tiny", "estimated_vram_bytes": 4000000,
+         "bundle_weight": true, "model_lib": "wanted"}],
+         "model_lib_path_for_prepare_libs": {"wanted": "other.a"}})", "", "",
+       "does not contain model_lib \"wanted\""},
+      {"iphone runtime without xcode", R"({"device": "iphone", "model_list": [)" + good_entry +
+                                           "]}", "", "", "Xcode", false},
       {"readonly miss", R"({"device": "linux", "model_list": [{"model": "models/tiny",
          "model_id": "tiny", "estimated_vram_bytes": 4000000, "bundle_weight": true,
          "overrides": {"context_window_size": 77}}]})", "SPHERE_AAE_JIT_POLICY=READONLY", "",
@@ -156,14 +165,31 @@ TEST_F(PackageCli, ErrorsLeaveThePreviousOutputUnchanged) {
   };
   const std::string good_config = testing::read_file(dir_ / "sphere-aae-package-config.json");
   testing::write_file(dir_ / "x.tar", "not an archive");
+  const CommandResult other = testing::run_command(
+      testing::shell_quote(AAE_CLI_PATH) + " compile " +
+      testing::shell_quote((dir_ / "models/tiny").string()) +
+      " --device linux --system-lib-prefix other -o " +
+      testing::shell_quote((dir_ / "other.a").string()));
+  ASSERT_EQ(other.exit_code, 0) << other.output;
   for (const auto& c : cases) {
     testing::write_file(dir_ / "sphere-aae-package-config.json",
                         c.config.empty() ? good_config : c.config);
-    const CommandResult r = run_package(dir_.path(), "--skip-runtime " + c.args, c.env);
+    const CommandResult r =
+        run_package(dir_.path(), (c.skip_runtime ? "--skip-runtime " : "") + c.args, c.env);
     EXPECT_NE(r.exit_code, 0) << c.name << "\n" << r.output;
     EXPECT_NE(r.output.find(c.expected), std::string::npos) << c.name << "\n" << r.output;
     EXPECT_EQ(tree_snapshot(dir_ / "dist"), before) << c.name;
   }
+}
+
+TEST_F(PackageCli, RefusesToReplaceAnOutputDirectoryItDidNotWrite) {
+  write_config("linux");
+  fs::create_directories(dir_ / "mine");
+  testing::write_file(dir_ / "mine/notes.txt", "keep me");
+  const CommandResult r = run_package(dir_.path(), "--skip-runtime -o mine");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("notes.txt"), std::string::npos) << r.output;
+  EXPECT_EQ(tree_snapshot(dir_ / "mine"), "notes.txt\nkeep me\n");
 }
 
 // The plan is stable text: hashes, the scratch path and the toolchain are normalised.
