@@ -156,6 +156,9 @@ TEST_F(PackageCli, ErrorsLeaveThePreviousOutputUnchanged) {
          "bundle_weight": true, "model_lib": "wanted"}],
          "model_lib_path_for_prepare_libs": {"wanted": "other.a"}})", "", "",
        "does not contain model_lib \"wanted\""},
+      {"incomplete weights", R"({"device": "linux", "model_list": [{"model": "models/broken",
+         "model_id": "broken", "estimated_vram_bytes": 4000000, "bundle_weight": true}]})", "",
+       "", "incomplete"},
       {"iphone runtime without xcode", R"({"device": "iphone", "model_list": [)" + good_entry +
                                            "]}", "", "", "Xcode", false},
       {"readonly miss", R"({"device": "linux", "model_list": [{"model": "models/tiny",
@@ -165,6 +168,8 @@ TEST_F(PackageCli, ErrorsLeaveThePreviousOutputUnchanged) {
   };
   const std::string good_config = testing::read_file(dir_ / "sphere-aae-package-config.json");
   testing::write_file(dir_ / "x.tar", "not an archive");
+  fs::copy(dir_ / "models/tiny", dir_ / "models/broken", fs::copy_options::recursive);
+  testing::write_file(dir_ / "models/broken/params_shard_0.bin", "truncated");
   const CommandResult other = testing::run_command(
       testing::shell_quote(AAE_CLI_PATH) + " compile " +
       testing::shell_quote((dir_ / "models/tiny").string()) +
