@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -126,6 +127,7 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
   std::vector<AppConfigEntry> app_entries;
   std::vector<std::string> archive_inputs;
   std::set<std::string> used_prebuilt;
+  std::set<std::string> archived_libs;
   for (const auto& m : config->models) {
     ModelReport r;
     std::string planned_chat_config;  // dry run, hub model not downloaded yet
@@ -202,7 +204,10 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
         report.warnings.push_back(message);
       }
     }
-    if (!lib.path.empty()) archive_inputs.push_back(lib.path);
+    // Entries of one model with the same overrides share one library: link it once.
+    if (!lib.path.empty() && archived_libs.insert(lib.model_lib).second) {
+      archive_inputs.push_back(lib.path);
+    }
 
     // 2. Bundled weights (a dry run of a model not downloaded yet bundles what it downloads).
     if (m.bundle_weight && r.model_dir.empty()) {
@@ -210,6 +215,7 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
     }
     if (m.bundle_weight && !r.model_dir.empty()) {
       AAE_ASSIGN_OR_RETURN(std::vector<BundleFile> files, model_bundle_files(r.model_dir));
+      if (!o.dry_run) progress(o, fmt::format("bundling {} ({} files) ...", m.model_id, files.size()));
       for (const auto& f : files) {
         const fs::path relative = fs::path("bundle") / m.model_id / f.name;
         const fs::path source = fs::path(r.model_dir) / f.name;
@@ -245,7 +251,11 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
     }
   }
   for (const auto& r : report.models) {
-    if (!r.model_lib.empty()) report.archive_model_libs.push_back(r.model_lib);
+    if (!r.model_lib.empty() &&
+        std::find(report.archive_model_libs.begin(), report.archive_model_libs.end(),
+                  r.model_lib) == report.archive_model_libs.end()) {
+      report.archive_model_libs.push_back(r.model_lib);
+    }
   }
 
   // 3. libmodel_<device>.a with the registry; reused when its inputs did not change.

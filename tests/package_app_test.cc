@@ -108,12 +108,15 @@ TEST(PackageApp, MixesHubModelLocalModelAndPrebuiltLibrary) {
   testing::FakeHub hub;
   ASSERT_FALSE(hub.base_url().empty());
   for (const auto& e : fs::directory_iterator(dir / "hub-model")) {
-    hub.put("/org/repo/resolve/main/" + e.path().filename().string(),
-            testing::read_file(e.path()));
+    for (const char* revision : {"main", "v1"}) {
+      hub.put("/org/repo/resolve/" + std::string(revision) + "/" + e.path().filename().string(),
+              testing::read_file(e.path()));
+    }
   }
   testing::write_file(dir / "sphere-aae-package-config.json", R"({"device": "linux",
     "model_list": [
       {"model": "HF://org/repo", "model_id": "from-hub", "estimated_vram_bytes": 9000000},
+      {"model": "HF://org/repo@v1", "model_id": "pinned", "estimated_vram_bytes": 9000000},
       {"model": "models/local", "model_id": "local", "estimated_vram_bytes": 9000000,
        "bundle_weight": true},
       {"model": "models/prebuilt", "model_id": "prebuilt", "estimated_vram_bytes": 9000000,
@@ -139,13 +142,18 @@ TEST(PackageApp, MixesHubModelLocalModelAndPrebuiltLibrary) {
   const CommandResult r = run_package(dir.path(), "--skip-runtime --json", env, true);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const nlohmann::json report = testing::parse_json_output(r);
-  ASSERT_EQ(report["models"].size(), 3u);
+  ASSERT_EQ(report["models"].size(), 4u);
   EXPECT_EQ(report["models"][0]["download"], "downloaded");
-  EXPECT_EQ(report["models"][2]["library"]["origin"], "prebuilt");
+  EXPECT_EQ(report["models"][3]["library"]["origin"], "prebuilt");
+  // The same model at a pinned revision: the same library (linked once), its own URL.
+  EXPECT_EQ(report["models"][1]["library"]["model_lib"], report["models"][0]["library"]["model_lib"]);
+  EXPECT_EQ(report["archive"]["model_libs"].size(), 3u);
 
   const std::string app = testing::read_file(dir / "dist/bundle/sphere-aae-app-config.json");
   EXPECT_NE(app.find("\"model_url\": \"" + hub.base_url() + "/org/repo\""), std::string::npos)
       << app;
+  EXPECT_NE(app.find("\"model_url\": \"" + hub.base_url() + "/org/repo/tree/v1\""),
+            std::string::npos) << app;
   EXPECT_NE(app.find("\"model_path\": \"local\""), std::string::npos) << app;
   EXPECT_NE(app.find("\"model_lib\": \"my_prebuilt\""), std::string::npos) << app;
   EXPECT_FALSE(fs::exists(dir / "dist/bundle/from-hub"));  // not bundled: the app downloads it
