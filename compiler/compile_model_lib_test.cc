@@ -1,4 +1,5 @@
 #include "compiler/compile_model_lib.h"
+#include "compiler/small_model_test_config.h"
 
 #include <dlfcn.h>
 
@@ -22,17 +23,7 @@ std::string checkout() {
 }
 
 void write_small_model(const testing::ScratchDir& dir) {
-  auto chat = testing::tinyllama_chat_config();
-  auto& mc = chat["model_config"];
-  mc["hidden_size"] = 64;
-  mc["intermediate_size"] = 96;
-  mc["num_attention_heads"] = 4;
-  mc["num_key_value_heads"] = 4;
-  mc["head_dim"] = 16;
-  mc["num_hidden_layers"] = 1;
-  mc["vocab_size"] = 100;
-  chat["vocab_size"] = 100;
-  testing::write_file(dir / "mlc-chat-config.json", chat.dump(2));
+  testing::write_file(dir / "mlc-chat-config.json", testing::small_chat_config().dump(2));
 }
 
 TEST(CompileModelLib, SourceDirComesFromFlagThenEnvironment) {

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/jit_cache.h"
-#include "compiler/tinyllama_test_config.h"
+#include "compiler/small_model_test_config.h"
 #include "tests/support/test_support.h"
 
 namespace aae::testing {
@@ -105,19 +105,10 @@ class JitCacheTest : public ::testing::Test {
 
  private:
   void write_model() const {
-    auto chat = tinyllama_chat_config();
-    auto& mc = chat["model_config"];
-    mc["hidden_size"] = 64;
-    mc["intermediate_size"] = 96;
-    mc["num_attention_heads"] = 4;
-    mc["num_key_value_heads"] = 4;
-    mc["head_dim"] = 16;
-    mc["num_hidden_layers"] = 1;
-    mc["vocab_size"] = 100;
-    chat["vocab_size"] = 100;
     std::filesystem::create_directories(model_dir());
-    write_file(model_dir() / "mlc-chat-config.json", chat.dump(2));
+    write_file(model_dir() / "mlc-chat-config.json", small_chat_config().dump(2));
   }
+
 
   void copy_sources() const {
     const auto checkout = std::filesystem::path(__FILE__).parent_path().parent_path();
