@@ -123,7 +123,7 @@ Result<LlamaConfig> llama_config(const ModelInput& input) {
 
 // Mirrors LlamaFamily's state layout (each region 64-byte aligned). The TU static_asserts the
 // template agrees, so a layout change on either side fails the compile instead of lying.
-StateBytes llama_state_bytes(const LlamaConfig& c, DType kv_dtype) {
+StateBytes llama_state_bytes(const LlamaConfig& c, DType kv_dtype, const QuantizationSpec& q) {
   auto a64 = [](int64_t n) { return (n + 63) & ~int64_t{63}; };
   const int64_t T = c.prefill_chunk, H = c.hidden, D = c.head_dim, C = c.context_window;
   const int64_t qkv = (c.heads + 2 * c.kv_heads) * D;
@@ -133,6 +133,13 @@ StateBytes llama_state_bytes(const LlamaConfig& c, DType kv_dtype) {
   s.workspace = 64 + 2 * a64(C * (D / 2) * 4) + 2 * a64(T * H * 4) + a64(T * qkv * 4) +
                 a64(T * c.heads * D * 4) + a64(T * 2 * c.intermediate * 4) +
                 a64(T * c.intermediate * 4) + a64(c.heads * C * 4);
+  // Int8 activations of group formats (Q8Acts in modellib/kernels/linear_base.h), per token:
+  // codes padded to whole groups, then a float scale and a float correction per group.
+  if (q.kind == QuantizationKind::kGroup) {
+    const int64_t max_k = std::max({H, c.heads * D, c.intermediate});
+    const int64_t groups = q.num_groups(max_k);
+    s.workspace += a64(T * (a64(groups * q.group_size) + 2 * a64(groups * 4)));
+  }
   return s;
 }
 
@@ -241,7 +248,7 @@ Result<GeneratedModelLib> generate_model_lib(const ModelInput& input, std::strin
   meta.params = model_lib_params(ordered, *input.quantization);
   meta.kv_capacity_tokens = config.context_window;
   meta.kv_dtype = model_lib_kv_dtype(input.quantization_name);
-  meta.state = llama_state_bytes(config, meta.kv_dtype);
+  meta.state = llama_state_bytes(config, meta.kv_dtype, *input.quantization);
 
   GeneratedModelLib out;
   out.model_lib = std::string(model_lib);

@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "modellib/kernels/attention.h"
-#include "modellib/kernels/matmul.h"
+#include "modellib/kernels/linear.h"
 #include "modellib/kernels/ops.h"
+#include "modellib/kernels/vec.h"
 #include "modellib/testing/tiny_llama.h"
 #include "runtime/base/half.h"
 
@@ -83,6 +84,43 @@ TEST(ModellibOps, RmsNormSoftmaxSiluAndRopeMatchDouble) {
                                     : x[d] * std::cos(f) + x[d - D / 2] * std::sin(f);
     EXPECT_NEAR(q[d], expect, 1e-5) << d;
   }
+}
+
+TEST(ModellibVec, Exp4IsWithinFloatRoundingOfLibmOverItsRange) {
+  double worst = 0;
+  for (double x = -87.0; x < 88.7; x += 0.001) {
+    const double want = std::exp(double(float(x)));
+    const float got = ml::exp4(ml::splat4(float(x)))[1];
+    worst = std::max(worst, std::fabs(got - want) / want);
+  }
+  EXPECT_LT(worst, 3e-7);
+  EXPECT_EQ(ml::exp1(-200.0f), 0.0f);
+  EXPECT_TRUE(std::isinf(ml::exp1(200.0f)));
+  EXPECT_TRUE(std::isnan(ml::exp1(NAN)));
+  EXPECT_EQ(ml::exp1(0.0f), 1.0f);
+}
+
+TEST(ModellibVec, FourWideHalfWideningMatchesScalarOnEveryHalf) {
+  for (uint32_t h = 0; h < 0x10000; h += 4) {
+    const uint16_t in[4] = {static_cast<uint16_t>(h), static_cast<uint16_t>(h + 1),
+                            static_cast<uint16_t>(h + 2), static_cast<uint16_t>(h + 3)};
+    const ml::F32x4 v = ml::load4(in);
+    for (int i = 0; i < 4; ++i) {
+      const float want = ml::half_to_float(in[i]), got = v[i];
+      if (std::isnan(want)) {
+        ASSERT_TRUE(std::isnan(got)) << in[i];
+        ASSERT_EQ(ml::bits_of(got), ml::bits_of(want)) << in[i];  // payload and sign kept
+      } else {
+        ASSERT_EQ(ml::bits_of(got), ml::bits_of(want)) << in[i];
+      }
+    }
+  }
+  const float a[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  const uint16_t b[8] = {0x3c00, 0x4000, 0xbc00, 0, 0x3800, 0x3800, 0x3800, 0x3800};  // 1,2,-1,0,.5..
+  EXPECT_FLOAT_EQ(ml::dot4(a, b, 8), 1 + 4 - 3 + 0 + 0.5f * (5 + 6 + 7 + 8));
+  float out[8] = {};
+  ml::axpy4(out, 2.0f, a, 8);
+  EXPECT_FLOAT_EQ(out[7], 16.0f);
 }
 
 TEST(ModellibAttention, SlidingWindowKeepsSinksAndRecentPositions) {
@@ -184,7 +222,7 @@ TEST(ModellibWeightFormats, EveryFormatDotAndDequantMatchDouble) {
   }
 }
 
-TEST(ModellibMatmul, MultiTokenSlicedPathMatchesDoubleAcrossSliceBoundaries) {
+TEST(ModellibLinear, ReferenceMultiTokenPathMatchesDoubleAcrossSliceBoundaries) {
   const int64_t N = 5, K = 600, T = 3;  // slices of 256, 256, 88; 600 is not a multiple of 32
   QuantLinear q = make_quant(4, 32, 7, N, K, 8);
   const void* t[] = {q.words.data(), q.half_scales.data()};
@@ -195,8 +233,9 @@ TEST(ModellibMatmul, MultiTokenSlicedPathMatchesDoubleAcrossSliceBoundaries) {
   std::normal_distribution<float> dist(0.0f, 1.0f);
   std::vector<float> X(T * K), Y(T * N, -1.0f), Y1(N);
   for (auto& v : X) v = dist(rng);
-  ml::matmul<ml::FormatQ4F16_1>(nullptr, &ml::FormatQ4F16_1::dot_row, t, bias.data(), X.data(),
-                                Y.data(), T, N, K);
+  const ml::LinearKernel reference = ml::LinearKernels<ml::FormatQ4F16_1>::get(ml::kLinearReference);
+  ml::linear<ml::FormatQ4F16_1>(nullptr, reference, t, bias.data(), X.data(), Y.data(), T, N, K,
+                                nullptr);
   for (int64_t tok = 0; tok < T; ++tok)
     for (int64_t n = 0; n < N; ++n) {
       double ref = aae::half_to_float(bias[n]), mag = 0;
@@ -204,40 +243,32 @@ TEST(ModellibMatmul, MultiTokenSlicedPathMatchesDoubleAcrossSliceBoundaries) {
         ref += dense[n * K + k] * X[tok * K + k], mag += std::fabs(dense[n * K + k] * X[tok * K + k]);
       EXPECT_NEAR(Y[tok * N + n], ref, 1e-6 * mag) << tok << "," << n;
     }
-  ml::matmul<ml::FormatQ4F16_1>(nullptr, &ml::FormatQ4F16_1::dot_row, t, bias.data(), X.data(),
-                                Y1.data(), 1, N, K);
+  ml::linear<ml::FormatQ4F16_1>(nullptr, reference, t, bias.data(), X.data(), Y1.data(), 1, N, K,
+                                nullptr);
   for (int64_t n = 0; n < N; ++n) EXPECT_NEAR(Y1[n], Y[n], 1e-4) << n;
 }
 
-TEST(ModellibSimd, Avx2Q4F16GemvMatchesReference) {
-#if AAE_MODELLIB_HAVE_X86_AVX2
-  const uint64_t need = AAE_CPU_X86_AVX2 | AAE_CPU_X86_FMA | AAE_CPU_X86_F16C;
-  if ((aae::modellib_testing::host_cpu_features() & need) != need)
-    GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
-  const uint64_t features = AAE_CPU_X86_AVX2 | AAE_CPU_X86_FMA | AAE_CPU_X86_F16C;
-  ASSERT_EQ(ml::DotRowVariants<ml::FormatQ4F16_1>::pick(features, 64), ml::kGemvX86Avx2);
-  ASSERT_EQ(ml::DotRowVariants<ml::FormatQ4F16_1>::pick(0, 64), ml::kGemvReference);
-  const ml::DotRowFn avx2 = ml::DotRowVariants<ml::FormatQ4F16_1>::get(ml::kGemvX86Avx2);
-  std::mt19937 rng(6);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  for (int64_t K : {32, 256, 2048, 72}) {
-    const int64_t N = 33;
-    QuantLinear q = make_quant(4, 32, 7, N, K, 7);
-    const void* t[] = {q.words.data(), q.half_scales.data()};
-    std::vector<float> x(K);
-    for (auto& v : x) v = dist(rng);
-    for (int64_t n = 0; n < N; ++n) {
-      const float ref = ml::FormatQ4F16_1::dot_row(t, n, x.data(), K);
-      double mag = 0;
-      std::vector<float> row(K);
-      ml::FormatQ4F16_1::dequant_row(t, n, row.data(), K);
-      for (int64_t k = 0; k < K; ++k) mag += std::fabs(row[k] * x[k]);
-      EXPECT_NEAR(avx2(t, n, x.data(), K), ref, 1e-5 * mag) << "K=" << K << " row " << n;
-    }
-  }
-#else
-  GTEST_SKIP() << "not an x86-64 build";
-#endif
+TEST(ModellibLinear, Int8ActivationsFollowTheDocumentedQuantization) {
+  // One group of 32: amax 2.54 gives d = 0.02; 0.01 is a tie that rounds to even (0), 0.03 to 2.
+  std::vector<float> x(32, 0.0f);
+  x[0] = 2.54f, x[1] = -2.54f, x[2] = 0.01f, x[3] = 0.03f, x[4] = 1.0f;
+  using A = ml::Q8Acts<32>;
+  alignas(64) unsigned char acts[A::row_bytes(32)];
+  ml::prep_q8_natural<32, 7>(x.data(), 1, 32, acts);
+  const int8_t* q = A::q(acts, 0, 32);
+  EXPECT_EQ(q[0], 127);
+  EXPECT_EQ(q[1], -127);
+  EXPECT_EQ(q[4], 50);
+  EXPECT_LE(std::abs(q[2]), 1);
+  EXPECT_EQ(q[3], 2);
+  EXPECT_FLOAT_EQ(A::d(acts, 0, 32)[0], 2.54f / 127.0f);
+  int sum = 0;
+  for (int i = 0; i < 32; ++i) sum += q[i];
+  EXPECT_FLOAT_EQ(A::corr(acts, 0, 32)[0], 7.0f * (2.54f / 127.0f) * static_cast<float>(sum));
+  EXPECT_EQ(ml::round_nearest_even(2.5f), 2);
+  EXPECT_EQ(ml::round_nearest_even(3.5f), 4);
+  EXPECT_EQ(ml::round_nearest_even(-2.5f), -2);
+  EXPECT_EQ(ml::round_nearest_even(-126.6f), -127);
 }
 
 }  // namespace

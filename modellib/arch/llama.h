@@ -19,7 +19,8 @@
 #pragma once
 
 #include "modellib/kernels/attention.h"
-#include "modellib/kernels/matmul.h"
+#include "modellib/kernels/linear.h"
+#include "modellib/kernels/x86_attention.h"
 #include "modellib/support/memory.h"
 
 AAE_MODELLIB_BEGIN
@@ -76,13 +77,19 @@ struct LlamaFamily {
   static constexpr uint64_t kGateUpOffset = kAttnOffset + align64(T * Hq * D * 4);  // [T][2I]
   static constexpr uint64_t kActOffset = kGateUpOffset + align64(T * 2 * I * 4);  // [T][I]
   static constexpr uint64_t kScoresOffset = kActOffset + align64(T * I * 4);  // [Hq][C]
-  static constexpr uint64_t kStateBytes = kScoresOffset + align64(Hq * C * 4);
+  // Activations as the linear kernels consume them (int8 + scales for group formats), sized
+  // for the widest input of any linear.
+  static constexpr int64_t kMaxK = H > Hq * D ? (H > I ? H : I) : (Hq * D > I ? Hq * D : I);
+  static constexpr uint64_t kActsOffset = kScoresOffset + align64(Hq * C * 4);
+  static constexpr uint64_t kStateBytes =
+      kActsOffset + align64(static_cast<uint64_t>(ActsBytes<Format>::of(T, kMaxK)));
   static constexpr uint64_t kWorkspaceBytes = kStateBytes - kKvCacheBytes;
 
   static constexpr uint32_t kMagic = 0x41414531u;  // "AAE1": prepare ran on this state
   struct Header {
     uint32_t magic;
-    uint32_t gemv_variant;
+    uint32_t linear_variant;  // LinearVariantId picked by prepare
+    uint32_t attention_avx2;  // 1: x86::attend_group_avx2, 0: the portable attend_group
   };
 
   template <typename P>
@@ -97,7 +104,12 @@ struct LlamaFamily {
     for (int64_t i = 0; i < kNumParams; ++i)
       if (params[i] == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
     Header* header = at<Header>(state, kHeaderOffset);
-    header->gemv_variant = DotRowVariants<Format>::pick(host->cpu_features, H);
+    const int64_t ks[] = {H, Hq * D, I};
+    header->linear_variant = LinearKernels<Format>::pick(host->cpu_features, ks, 3);
+    log_kernels(host, LinearKernels<Format>::get(header->linear_variant).name);
+    const uint64_t avx2 = AAE_CPU_X86_AVX2 | AAE_CPU_X86_FMA | AAE_CPU_X86_F16C;
+    header->attention_avx2 =
+        x86::kHaveAttentionAvx2 && D % 8 == 0 && (host->cpu_features & avx2) == avx2 ? 1 : 0;
     rope_tables(at<float>(state, kCosOffset), at<float>(state, kSinOffset), C, D,
                 Config::rope_theta);
     zero_bytes(state, kKvCacheBytes);
@@ -133,9 +145,23 @@ struct LlamaFamily {
   }
 
  private:
+  // "kernels: <format> <variant>" through the host log (no libc: the message is built by hand).
+  static void log_kernels(const AaeHostApi* host, const char* variant) {
+    if (host->log == nullptr) return;
+    char message[96];
+    int n = 0;
+    const char* parts[] = {"kernels: ", Format::kName, " ", variant};
+    for (const char* part : parts)
+      for (const char* c = part; *c != 0 && n < 95; ++c) message[n++] = *c;
+    message[n] = 0;
+    host->log(host->user, AAE_LOG_INFO, message);
+  }
+
   static void forward(const AaeHostApi* host, const void* const* params, void* state,
                       const int32_t* tokens, int64_t n, int64_t position, float* logits) {
-    const DotRowFn dot = DotRowVariants<Format>::get(at<Header>(state, kHeaderOffset)->gemv_variant);
+    const LinearKernel kernel =
+        LinearKernels<Format>::get(at<Header>(state, kHeaderOffset)->linear_variant);
+    void* acts = at<unsigned char>(state, kActsOffset);
     float* x = at<float>(state, kXOffset);
     float* xn = at<float>(state, kXnOffset);
     float* qkv = at<float>(state, kQkvOffset);
@@ -149,21 +175,23 @@ struct LlamaFamily {
     for (int64_t l = 0; l < L; ++l) {
       const void* const* p = params + layer_base(l);
       for (int64_t t = 0; t < n; ++t) rms_norm<kHalf>(x + t * H, p[kInNorm], xn + t * H, H, eps);
-      matmul<Format>(host, dot, p + kQkv, Config::qkv_bias ? p[kQkvBias] : nullptr, xn, qkv, n, QKV, H);
+      linear<Format>(host, kernel, p + kQkv, Config::qkv_bias ? p[kQkvBias] : nullptr, xn, qkv, n,
+                     QKV, H, acts);
       store_kv(p, state, l, qkv, n, position);
       attention(host, state, l, qkv, attn, n, position);
-      matmul<Format>(host, dot, p + kO, Config::o_bias ? p[kOBias] : nullptr, attn, xn, n, H, Hq * D);
+      linear<Format>(host, kernel, p + kO, Config::o_bias ? p[kOBias] : nullptr, attn, xn, n, H,
+                     Hq * D, acts);
       for (int64_t i = 0; i < n * H; ++i) x[i] += xn[i];
       for (int64_t t = 0; t < n; ++t) rms_norm<kHalf>(x + t * H, p[kPostNorm], xn + t * H, H, eps);
-      matmul<Format>(host, dot, p + kGateUp, nullptr, xn, gate_up, n, 2 * I, H);
+      linear<Format>(host, kernel, p + kGateUp, nullptr, xn, gate_up, n, 2 * I, H, acts);
       for (int64_t t = 0; t < n; ++t) silu_mul(gate_up + t * 2 * I, act + t * I, I);
-      matmul<Format>(host, dot, p + kDown, nullptr, act, xn, n, H, I);
+      linear<Format>(host, kernel, p + kDown, nullptr, act, xn, n, H, I, acts);
       for (int64_t i = 0; i < n * H; ++i) x[i] += xn[i];
     }
     if (logits == nullptr) return;
     rms_norm<kHalf>(x + (n - 1) * H, params[kFinalNorm], xn, H, eps);
     const void* const* head = Config::tie_embeddings ? params + kEmbed : params + kLmHead;
-    matmul<Format>(host, dot, head, nullptr, xn, logits, 1, V, H);
+    linear<Format>(host, kernel, head, nullptr, xn, logits, 1, V, H, acts);
     if (!Config::tie_embeddings && kHalf)
       for (int64_t v = 0; v < V; ++v) logits[v] = round_to_half(logits[v]);
   }
@@ -199,22 +227,52 @@ struct LlamaFamily {
     }
   }
 
+  // Work units are (kv head, token) pairs: each runs the GQA group of that kv head for one
+  // token (attend_group), or, when head_dim is not a multiple of 4, the scalar per-head path.
   static void attention(const AaeHostApi* host, void* state, int64_t l, const float* qkv,
                         float* attn, int64_t n, int64_t position) {
     const Kv* k_cache = at<Kv>(state, kKOffset) + l * C * Hkv * D;
     const Kv* v_cache = at<Kv>(state, kVOffset) + l * C * Hkv * D;
     float* scores = at<float>(state, kScoresOffset);
     const float scale = static_cast<float>(1.0 / sqrt_d(static_cast<double>(D)));
+    constexpr int64_t R = Hq / Hkv;
+    const bool avx2 = at<Header>(state, kHeaderOffset)->attention_avx2 != 0;
     auto body = [&](int64_t begin, int64_t end) {
-      for (int64_t h = begin; h < end; ++h) {
-        const int64_t kv = h / (Hq / Hkv);
-        for (int64_t t = 0; t < n; ++t)
-          attend_one(qkv + t * QKV + h * D, k_cache + kv * D, v_cache + kv * D, Hkv * D,
-                     position + t, Config::sliding_window, Config::attention_sink, D, scale,
-                     scores + h * C, attn + t * Hq * D + h * D);
+      for (int64_t u = begin; u < end; ++u) {
+        const int64_t g = u % Hkv, t = u / Hkv;
+        const float* q = qkv + t * QKV + g * R * D;
+        float* out = attn + t * Hq * D + g * R * D;
+        if constexpr (D % 8 == 0 && x86::kHaveAttentionAvx2) {
+          if (avx2) {
+            x86::attend_group_avx2<R, D>(q, k_cache + g * D, v_cache + g * D, Hkv * D,
+                                         position + t, Config::sliding_window,
+                                         Config::attention_sink, scale, out);
+            continue;
+          }
+        }
+        if constexpr (D % 4 == 0) {
+          attend_group<R, D>(q, k_cache + g * D, v_cache + g * D, Hkv * D, position + t,
+                             Config::sliding_window, Config::attention_sink, scale, out);
+        } else {
+          // Scalar fallback: one head at a time through the [Hq][C] score rows (only reached
+          // for odd head sizes; units of one token never share a head's score row).
+          for (int64_t r = 0; r < R; ++r)
+            attend_one(q + r * D, k_cache + g * D, v_cache + g * D, Hkv * D, position + t,
+                       Config::sliding_window, Config::attention_sink, D, scale,
+                       scores + (g * R + r) * C, out + r * D);
+        }
       }
     };
-    parallel_for(host, Hq, body);
+    if constexpr (D % 4 == 0) {
+      parallel_for(host, Hkv * n, body);
+    } else {
+      for (int64_t t = 0; t < n; ++t) {  // one token per call keeps score rows private
+        auto one = [&](int64_t begin, int64_t end) {
+          for (int64_t g = begin; g < end; ++g) body(t * Hkv + g, t * Hkv + g + 1);
+        };
+        parallel_for(host, Hkv, one);
+      }
+    }
   }
 };
 

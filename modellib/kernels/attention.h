@@ -8,6 +8,7 @@
 #pragma once
 
 #include "modellib/kernels/ops.h"
+#include "modellib/kernels/vec.h"
 #include "modellib/kernels/weight_format.h"
 
 AAE_MODELLIB_BEGIN
@@ -48,10 +49,15 @@ inline void attend_one(const float* q, const Kv* k_cache, const Kv* v_cache,
                        float scale, float* scores, float* out) {
   const AttentionSpan span = attention_span(p, window, sink);
   int64_t count = 0;
+  const bool vector = D % 4 == 0;  // head_dim is 64 or 128 in practice
   auto score = [&](int64_t j) {
     const Kv* k = k_cache + j * kv_stride;
     float dot = 0.0f;
-    for (int64_t d = 0; d < D; ++d) dot += q[d] * kv_load(k[d]);
+    if (vector) {
+      dot = dot4(q, k, D);
+    } else {
+      for (int64_t d = 0; d < D; ++d) dot += q[d] * kv_load(k[d]);
+    }
     scores[count++] = dot * scale;
   };
   for (int64_t j = 0; j < span.first_end; ++j) score(j);
@@ -62,10 +68,80 @@ inline void attend_one(const float* q, const Kv* k_cache, const Kv* v_cache,
   auto accumulate = [&](int64_t j) {
     const Kv* v = v_cache + j * kv_stride;
     const float w = scores[i++];
-    for (int64_t d = 0; d < D; ++d) out[d] += w * kv_load(v[d]);
+    if (vector) {
+      axpy4(out, w, v, D);
+    } else {
+      for (int64_t d = 0; d < D; ++d) out[d] += w * kv_load(v[d]);
+    }
   };
   for (int64_t j = 0; j < span.first_end; ++j) accumulate(j);
   for (int64_t j = span.second_begin; j <= p; ++j) accumulate(j);
+}
+
+// One token's attention for the R query heads that share one KV head (a GQA group): each K and
+// V row is widened once for all R heads. Online softmax (a running max and sum per head,
+// rescaled once per block of 4 keys) keeps no score buffer, so any number of (group, token)
+// pairs can run in parallel. q and out: [R][D] floats.
+template <int64_t R, int64_t D, typename Kv>
+inline void attend_group(const float* q, const Kv* k_cache, const Kv* v_cache, int64_t kv_stride,
+                         int64_t p, int64_t window, int64_t sink, float scale, float* out) {
+  static_assert(D % 4 == 0, "attend_group needs head_dim % 4 == 0");
+  constexpr int64_t C4 = D / 4;
+  F32x4 acc[R][C4];
+  float m[R], l[R];
+  for (int64_t r = 0; r < R; ++r) {
+    m[r] = -__builtin_inff();
+    l[r] = 0.0f;
+    for (int64_t c = 0; c < C4; ++c) acc[r][c] = splat4(0.0f);
+  }
+  const AttentionSpan span = attention_span(p, window, sink);
+  int64_t keys[4];
+  int nb = 0;
+  auto flush = [&]() {
+    float s[R][4];
+    for (int b = 0; b < nb; ++b) {
+      const Kv* k = k_cache + keys[b] * kv_stride;
+      F32x4 dots[R];
+      for (int64_t r = 0; r < R; ++r) dots[r] = splat4(0.0f);
+      for (int64_t c = 0; c < C4; ++c) {
+        const F32x4 kc = load4(k + 4 * c);
+        for (int64_t r = 0; r < R; ++r) dots[r] += load4(q + r * D + 4 * c) * kc;
+      }
+      for (int64_t r = 0; r < R; ++r) s[r][b] = hsum4(dots[r]) * scale;
+    }
+    F32x4 prob[R];
+    for (int64_t r = 0; r < R; ++r) {
+      float block_max = s[r][0];
+      for (int b = 1; b < nb; ++b) block_max = s[r][b] > block_max ? s[r][b] : block_max;
+      const float new_m = block_max > m[r] ? block_max : m[r];
+      const float rescale = exp1(m[r] - new_m);  // 0 on the first block (m = -inf)
+      F32x4 sv = splat4(-__builtin_inff());
+      for (int b = 0; b < nb; ++b) sv[b] = s[r][b];
+      prob[r] = exp4(sv - new_m);  // lanes past nb are exp(-inf) = 0
+      l[r] = l[r] * rescale + hsum4(prob[r]);
+      m[r] = new_m;
+      for (int64_t c = 0; c < C4; ++c) acc[r][c] *= rescale;
+    }
+    for (int b = 0; b < nb; ++b) {
+      const Kv* v = v_cache + keys[b] * kv_stride;
+      for (int64_t c = 0; c < C4; ++c) {
+        const F32x4 vc = load4(v + 4 * c);
+        for (int64_t r = 0; r < R; ++r) acc[r][c] += prob[r][b] * vc;
+      }
+    }
+    nb = 0;
+  };
+  auto visit = [&](int64_t j) {
+    keys[nb++] = j;
+    if (nb == 4) flush();
+  };
+  for (int64_t j = 0; j < span.first_end; ++j) visit(j);
+  for (int64_t j = span.second_begin; j <= p; ++j) visit(j);
+  if (nb > 0) flush();
+  for (int64_t r = 0; r < R; ++r) {
+    const F32x4 inv = splat4(1.0f / l[r]);
+    for (int64_t c = 0; c < C4; ++c) store4(out + r * D + 4 * c, acc[r][c] * inv);
+  }
 }
 
 AAE_MODELLIB_END

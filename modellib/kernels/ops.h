@@ -1,6 +1,7 @@
 // Reference element-wise and row kernels, fp32 activations. Shapes are in elements.
 #pragma once
 
+#include "modellib/kernels/vec.h"
 #include "modellib/kernels/weight_format.h"
 #include "modellib/support/math.h"
 
@@ -43,24 +44,37 @@ inline void rope_tables(float* cos_table, float* sin_table, int64_t positions, i
   }
 }
 
-// In-place softmax over x[n], max-subtracted.
+// In-place softmax over x[n], max-subtracted; four lanes at a time with exp4.
 inline void softmax(float* x, int64_t n) {
   float m = x[0];
   for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = expf_(x[i] - m);
+  const F32x4 mv = splat4(m);
+  F32x4 sum4 = splat4(0.0f);
+  const int64_t body = n - n % 4;  // whole vectors; the rest element by element
+  for (int64_t i = 0; i < body; i += 4) {
+    const F32x4 e = exp4(load4(x + i) - mv);
+    store4(x + i, e);
+    sum4 += e;
+  }
+  float sum = hsum4(sum4);
+  for (int64_t i = body; i < n; ++i) {
+    x[i] = exp1(x[i] - m);
     sum += x[i];
   }
   const float inv = 1.0f / sum;
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-inline float silu(float x) { return x / (1.0f + expf_(-x)); }
+inline float silu(float x) { return x / (1.0f + exp1(-x)); }
 
 // out[i] = silu(gate_up[i]) * gate_up[n + i]: gate is the first half, up the second.
 inline void silu_mul(const float* gate_up, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] = silu(gate_up[i]) * gate_up[n + i];
+  const int64_t body = n - n % 4;
+  for (int64_t i = 0; i < body; i += 4) {
+    const F32x4 g = load4(gate_up + i);
+    store4(out + i, g / (1.0f + exp4(-g)) * load4(gate_up + n + i));
+  }
+  for (int64_t i = body; i < n; ++i) out[i] = silu(gate_up[i]) * gate_up[n + i];
 }
 
 // Embedding row `token` of a [V, H] table in the given weight format.

@@ -12,7 +12,8 @@
 //   q4f32_1  as q4f16_1 with float scales
 //   q3f16_1  q_weight uint32 [N, 4*G], q_scale fp16 [N, G], G = ceil(K/40); 10 three-bit
 //            values per word (bits 3i..3i+2, lowest first, top 2 bits unused), 4 words per
-//            group; value = (q - 3) * scale[k/40]
+//            group; value = (q - 3) * scale[k/40]. The top 2 bits are zero (MLC's packing and
+//            ours), and SIMD kernels may rely on that.
 #pragma once
 
 #include "modellib/support/fp16.h"

@@ -2,7 +2,7 @@
 // compiler-only includes. Everything under modellib/ lives in aae::modellib::(anonymous), so a
 // model library's kernels get internal linkage: two libraries built from different kernel
 // versions link side by side without weak/COMDAT merging (an ODR trap with header `inline`).
-// Only stdint.h / stddef.h (and the SIMD headers in kernels/x86_avx2.h) may be included here.
+// Only stdint.h / stddef.h (and the SIMD headers in kernels/x86_*.h, arm_*.h) may be included.
 #pragma once
 
 #include <stddef.h>

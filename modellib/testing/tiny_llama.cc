@@ -9,6 +9,8 @@
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
 #endif
 
 namespace aae::modellib_testing {
@@ -63,7 +65,8 @@ Dense linear(TinyModel& m, std::mt19937& rng, int64_t N, int64_t K) {
   const int bits = q3 ? 3 : 4, group = q3 ? 40 : 32, zero = q3 ? 3 : 7, per_word = 32 / bits;
   const int64_t G = (K + group - 1) / group, W = group / per_word;
   std::vector<uint32_t> words(N * G * W);
-  for (auto& w : words) w = static_cast<uint32_t>(rng());
+  // Random codes; the two unused top bits of a 3-bit word stay zero, as converters write them.
+  for (auto& w : words) w = static_cast<uint32_t>(rng()) & (q3 ? 0x3fffffffu : 0xffffffffu);
   std::uniform_real_distribution<double> sd(0.3 * amp / zero, amp / zero);
   std::vector<float> fs(N * G);
   std::vector<uint16_t> hs(N * G);
@@ -113,6 +116,20 @@ void rope(double* x, int64_t D, int64_t pos, double theta) {
   }
 }
 
+// The kernels' int8 activation rounding (modellib/kernels/linear_base.h), in the same float
+// steps: per group, amax, q = nearest-even(x * (127 / amax)), x' = q * (amax / 127).
+void quantize_activations(std::vector<double>& x, int group) {
+  if (group <= 0) return;
+  for (size_t g0 = 0; g0 < x.size(); g0 += group) {
+    const size_t end = std::min(x.size(), g0 + group);
+    float amax = 0.0f;
+    for (size_t i = g0; i < end; ++i) amax = std::max(amax, std::fabs(static_cast<float>(x[i])));
+    const float inv = amax > 0.0f ? 127.0f / amax : 0.0f, d = amax / 127.0f;
+    for (size_t i = g0; i < end; ++i)
+      x[i] = static_cast<double>(std::nearbyint(static_cast<float>(x[i]) * inv)) * d;
+  }
+}
+
 }  // namespace
 
 TinyModel make_tiny_model(const TinyDims& dims, WeightKind kind, uint32_t seed) {
@@ -146,7 +163,12 @@ TinyModel make_tiny_model(const TinyDims& dims, WeightKind kind, uint32_t seed) 
 }
 
 std::vector<std::vector<double>> reference_logits(const TinyModel& m,
-                                                  const std::vector<int32_t>& tokens) {
+                                                  const std::vector<int32_t>& tokens,
+                                                  int int8_group) {
+  auto q8 = [int8_group](std::vector<double> x) {
+    quantize_activations(x, int8_group);
+    return x;
+  };
   const TinyDims& d = m.dims;
   const int64_t H = d.hidden, D = d.head_dim, Hq = d.heads, Hkv = d.kv_heads, I = d.intermediate;
   // cache[layer][pos] = k or v for all kv heads; fp16-rounded except for kF32 (float cache)
@@ -158,7 +180,7 @@ std::vector<std::vector<double>> reference_logits(const TinyModel& m,
       const TinyLayer& L = m.layers[l];
       std::vector<double> xn(H);
       rms_norm(x.data(), L.in_norm, xn.data(), H, d.rms_eps);
-      std::vector<double> qkv = matvec(L.qkv, xn, d.qkv_bias ? &L.qkv_bias : nullptr);
+      std::vector<double> qkv = matvec(L.qkv, q8(xn), d.qkv_bias ? &L.qkv_bias : nullptr);
       for (int64_t h = 0; h < Hq + Hkv; ++h) {
         double* head = qkv.data() + h * D;
         if (d.qk_norm) rms_norm(head, h < Hq ? L.q_norm : L.k_norm, head, D, d.rms_eps);
@@ -195,17 +217,17 @@ std::vector<std::vector<double>> reference_logits(const TinyModel& m,
         for (size_t i = 0; i < visible.size(); ++i)
           for (int64_t e = 0; e < D; ++e) attn[h * D + e] += s[i] / sum * vc[l][visible[i]][kvh * D + e];
       }
-      std::vector<double> o = matvec(L.o, attn, d.o_bias ? &L.o_bias : nullptr);
+      std::vector<double> o = matvec(L.o, q8(attn), d.o_bias ? &L.o_bias : nullptr);
       for (int64_t i = 0; i < H; ++i) x[i] += o[i];
       rms_norm(x.data(), L.post_norm, xn.data(), H, d.rms_eps);
-      std::vector<double> gu = matvec(L.gate_up, xn, nullptr), act(I);
+      std::vector<double> gu = matvec(L.gate_up, q8(xn), nullptr), act(I);
       for (int64_t i = 0; i < I; ++i) act[i] = gu[i] / (1 + std::exp(-gu[i])) * gu[I + i];
-      std::vector<double> down = matvec(L.down, act, nullptr);
+      std::vector<double> down = matvec(L.down, q8(act), nullptr);
       for (int64_t i = 0; i < H; ++i) x[i] += down[i];
     }
     std::vector<double> xn(H);
     rms_norm(x.data(), m.final_norm, xn.data(), H, d.rms_eps);
-    std::vector<double> logits = matvec(d.tie ? m.embed : m.lm_head, xn, nullptr);
+    std::vector<double> logits = matvec(d.tie ? m.embed : m.lm_head, q8(xn), nullptr);
     if (!d.tie && half_params(m.kind))
       for (auto& e : logits) e = fp16_round(e);
     all.push_back(std::move(logits));
@@ -239,6 +261,14 @@ uint64_t host_cpu_features() {
     if (c & (1u << 12)) f |= AAE_CPU_X86_FMA;
     if (c & (1u << 29)) f |= AAE_CPU_X86_F16C;
   }
+  if (__builtin_cpu_supports("avx512f")) f |= AAE_CPU_X86_AVX512F;
+  if (__builtin_cpu_supports("avx512bw")) f |= AAE_CPU_X86_AVX512BW;
+  if (__builtin_cpu_supports("avx512vnni")) f |= AAE_CPU_X86_AVX512VNNI;
+#elif defined(__aarch64__) && defined(__linux__)
+  const unsigned long hwcap = getauxval(AT_HWCAP);
+  f |= AAE_CPU_ARM_NEON;
+  if (hwcap & (1ul << 20)) f |= AAE_CPU_ARM_DOTPROD;  // HWCAP_ASIMDDP
+  if (hwcap & (1ul << 10)) f |= AAE_CPU_ARM_FP16;     // HWCAP_ASIMDHP
 #endif
   return f;
 }

@@ -42,14 +42,18 @@ TinyModel make_tiny_model(const TinyDims& dims, WeightKind kind, uint32_t seed);
 
 // Logits (double) after each token of `tokens`, run from position 0; K and V rounded through
 // fp16 like the library's cache, except for kF32 (q0f32 keeps a float cache); untied
-// fp16-dtype heads rounded through fp16.
+// fp16-dtype heads rounded through fp16. int8_group > 0: every linear's input first goes
+// through the int8 activation rounding of the kernels' i8 variants, in groups of that size
+// (32 for 4-bit formats, 40 for 3-bit), so those variants can be checked tightly too.
 std::vector<std::vector<double>> reference_logits(const TinyModel& model,
-                                                  const std::vector<int32_t>& tokens);
+                                                  const std::vector<int32_t>& tokens,
+                                                  int int8_group = 0);
 
 // A host table whose parallel_for splits work across 3 std::threads.
 const AaeHostApi* threaded_host(uint64_t cpu_features);
 
-// AAE_CPU_* bits of this machine (x86: AVX2, FMA, F16C with OS support); 0 elsewhere.
+// AAE_CPU_* bits of this machine (x86: AVX2, FMA, F16C, AVX-512 F/BW/VNNI; aarch64 Linux: NEON,
+// dot product, fp16); 0 elsewhere.
 uint64_t host_cpu_features();
 
 // max |a - b| / max |b|.

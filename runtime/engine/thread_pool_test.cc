@@ -1,6 +1,9 @@
 #include "runtime/engine/thread_pool.h"
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,7 +27,7 @@ struct Coverage {
 
 TEST(ThreadPool, ParallelForVisitsEveryIndexExactlyOnce) {
   for (int threads : {1, 2, 3, 8}) {
-    ThreadPool pool(threads);
+    ThreadPool pool(threads, ThreadLimit::kExact);
     EXPECT_EQ(pool.num_threads(), threads);
     for (int64_t n : {0, 1, 2, 3, 7, 64, 1001}) {
       Coverage c(n);
@@ -50,7 +53,7 @@ TEST(ThreadPool, SmallJobsRunInlineOnTheCaller) {
 }
 
 TEST(ThreadPool, UsesSeveralThreadsForLargeJobs) {
-  ThreadPool pool(3);
+  ThreadPool pool(3, ThreadLimit::kExact);
   struct Ctx {
     std::mutex mu;
     std::vector<std::thread::id> ids;
@@ -103,6 +106,80 @@ TEST(ThreadPool, ManyBackToBackJobsAllComplete) {
         &total);
   }
   EXPECT_EQ(total.load(), 2000 * 5);
+}
+
+TEST(ThreadPool, NeverUsesMoreThreadsThanCores) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  if (cores <= 0) GTEST_SKIP() << "hardware_concurrency() unknown here";
+  EXPECT_EQ(ThreadPool(0).num_threads(), cores);
+  EXPECT_EQ(ThreadPool(cores + 5).num_threads(), cores);
+  EXPECT_EQ(ThreadPool(1).num_threads(), 1);
+  EXPECT_EQ(ThreadPool(cores + 5, ThreadLimit::kExact).num_threads(), cores + 5);
+}
+
+// Each index i of a job contributes bit i, so the job's total is 2^n - 1 exactly when every
+// index was covered once (a doubled range carries into another bit, a missing one leaves a 0).
+struct BitSum {
+  std::atomic<uint64_t> total{0};
+  static void task(void* ctx, int64_t begin, int64_t end) {
+    uint64_t bits = 0;
+    for (int64_t i = begin; i < end; ++i) bits += uint64_t{1} << i;
+    static_cast<BitSum*>(ctx)->total.fetch_add(bits);
+  }
+};
+
+void run_tiny_jobs(ThreadPool& pool, int jobs) {
+  BitSum sum;
+  for (int job = 0; job < jobs; ++job) {
+    const int64_t n = 2 + job % 40;
+    sum.total.store(0);
+    pool.parallel_for(n, &BitSum::task, &sum);
+    ASSERT_EQ(sum.total.load(), (uint64_t{1} << n) - 1) << "job " << job << " n " << n;
+  }
+}
+
+TEST(ThreadPool, HundredThousandTinyJobsCoverEveryRangeExactlyOnce) {
+  ThreadPool pool(0);
+  run_tiny_jobs(pool, 100000);
+}
+
+// More threads than n and than cores: workers beyond `parts` sit jobs out and often see the
+// next job being written while they read this one.
+TEST(ThreadPool, WorkersSittingJobsOutNeverRunAStaleRange) {
+  ThreadPool pool(4, ThreadLimit::kExact);
+  BitSum sum;
+  for (int job = 0; job < 5000; ++job) {
+    const int64_t n = 2 + job % 3;  // 2..4 ranges: some workers sit out
+    sum.total.store(0);
+    pool.parallel_for(n, &BitSum::task, &sum);
+    ASSERT_EQ(sum.total.load(), (uint64_t{1} << n) - 1) << "job " << job;
+  }
+}
+
+TEST(ThreadPool, WorkersThatWentToSleepWakeForTheNextJob) {
+  ThreadPool pool(0);
+  struct Ctx {
+    std::mutex mu;
+    std::set<std::thread::id> ids;
+    BitSum sum;
+  } ctx;
+  auto task = [](void* p, int64_t begin, int64_t end) {
+    auto* c = static_cast<Ctx*>(p);
+    {
+      std::lock_guard<std::mutex> lock(c->mu);
+      c->ids.insert(std::this_thread::get_id());
+    }
+    BitSum::task(&c->sum, begin, end);
+  };
+  for (int round = 0; round < 3; ++round) {
+    // Far beyond the spin budget: every worker (and nothing else) is asleep on the condvar.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ctx.ids.clear();
+    ctx.sum.total.store(0);
+    pool.parallel_for(32, task, &ctx);
+    EXPECT_EQ(ctx.sum.total.load(), (uint64_t{1} << 32) - 1) << "round " << round;
+    EXPECT_EQ(static_cast<int>(ctx.ids.size()), pool.num_threads()) << "round " << round;
+  }
 }
 
 TEST(HostServices, ForwardsLogMessagesAtOrAboveTheMinimumLevel) {

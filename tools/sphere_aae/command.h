@@ -33,11 +33,18 @@ CommandRunner setup_inspect(CLI::App& app);
 CommandRunner setup_compile(CLI::App& app);
 CommandRunner setup_tokenize(CLI::App& app);
 CommandRunner setup_generate(CLI::App& app);
+CommandRunner setup_bench(CLI::App& app);
 CommandRunner setup_package(CLI::App& app);
 
 // The folder holding modellib/ and include/sphere_aae/ (compile_command.cc):
 // --sphere-aae-source-dir `flag`, then $SPHERE_AAE_SOURCE_DIR, then the copy installed beside
 // the executable (<prefix>/share/sphere_aae), then the source tree it was built from.
 Result<std::string> model_lib_source_dir(const std::string& flag);
+
+// A model library for this host for the model in `model_dir`, from the JIT cache (compiled on
+// a miss, per SPHERE_AAE_JIT_POLICY; docs/jit-cache.md); the error's hint names --model-lib
+// (generate_command.cc; generate and bench use it).
+Result<std::string> cached_host_model_lib(const std::string& model_dir,
+                                          const std::string& source_flag);
 
 }  // namespace aae::cli

@@ -18,6 +18,8 @@ const std::vector<Command>& command_table() {
       &setup_tokenize},
       {"generate", "generate text from a prompt with a converted model (raw completion)",
        &setup_generate},
+      {"bench", "measure prefill/decode speed against the memory-bandwidth roof, and peak memory",
+       &setup_bench},
       {"package", "build dist/lib and dist/bundle for an app from sphere-aae-package-config.json",
        &setup_package},
   };

@@ -35,20 +35,11 @@ struct GenerateCliOptions {
   bool verbose = false;
 };
 
-// A model library for this host, for the model in `model_dir`, from the JIT cache
-// (compiled on a miss, per SPHERE_AAE_JIT_POLICY; docs/jit-cache.md).
-Result<std::string> cached_host_model_lib(const std::string& model_dir,
-                                          const std::string& source_flag, bool verbose) {
-  AAE_ASSIGN_OR_RETURN(std::string source_dir, model_lib_source_dir(source_flag));
-  auto path = host_model_lib(model_dir, ModelLibOverrides{}, source_dir);
-  if (!path.ok()) {
-    Error error = std::move(path).error();
-    error.context("cannot get a model library for " + model_dir)
-        .with_hint("or pass a prebuilt one: sphere_aae compile " + model_dir +
-                   " --device linux -o LIB.so, then --model-lib LIB.so");
-    return error;
-  }
-  if (verbose) std::fprintf(stderr, "model library: %s\n", path->c_str());
+// The JIT-cache library, named on stderr with --verbose.
+Result<std::string> cached_host_model_lib_verbose(const std::string& model_dir,
+                                                  const std::string& source_flag, bool verbose) {
+  AAE_ASSIGN_OR_RETURN(std::string path, cached_host_model_lib(model_dir, source_flag));
+  if (verbose) std::fprintf(stderr, "model library: %s\n", path.c_str());
   return path;
 }
 
@@ -73,7 +64,7 @@ Status run_generate(const GenerateCliOptions& options) {
   std::string lib_path = options.model_lib;
   if (lib_path.empty()) {
     AAE_ASSIGN_OR_RETURN(lib_path,
-                         cached_host_model_lib(options.model_dir, options.source_dir,
+                         cached_host_model_lib_verbose(options.model_dir, options.source_dir,
                                                options.verbose));
   }
 
@@ -147,6 +138,20 @@ CommandRunner setup_generate(CLI::App& app) {
                  "$SPHERE_AAE_SOURCE_DIR, then the installed copy)");
   app.add_flag("--verbose", options->verbose, "print timing and token counts to stderr");
   return [options] { return run_generate(*options); };
+}
+
+Result<std::string> cached_host_model_lib(const std::string& model_dir,
+                                          const std::string& source_flag) {
+  AAE_ASSIGN_OR_RETURN(std::string source_dir, model_lib_source_dir(source_flag));
+  auto path = host_model_lib(model_dir, ModelLibOverrides{}, source_dir);
+  if (!path.ok()) {
+    Error error = std::move(path).error();
+    error.context("cannot get a model library for " + model_dir)
+        .with_hint("or pass a prebuilt one: sphere_aae compile " + model_dir +
+                   " --device linux -o LIB.so, then --model-lib LIB.so");
+    return error;
+  }
+  return path;
 }
 
 }  // namespace aae::cli
