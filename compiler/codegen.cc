@@ -132,7 +132,7 @@ StateBytes llama_state_bytes(const LlamaConfig& c, DType kv_dtype, const Quantiz
   s.kv_cache = 2 * a64(c.layers * C * c.kv_heads * D * kv_element);
   s.workspace = 64 + 2 * a64(C * (D / 2) * 4) + 2 * a64(T * H * 4) + a64(T * qkv * 4) +
                 a64(T * c.heads * D * 4) + a64(T * 2 * c.intermediate * 4) +
-                a64(T * c.intermediate * 4) + a64(c.heads * C * 4);
+                a64(T * c.intermediate * 4) + (D % 4 == 0 ? 0 : a64(c.heads * C * 4));
   // Int8 activations of group formats (Q8Acts in modellib/kernels/linear_base.h), per token:
   // codes padded to whole groups, then a float scale and a float correction per group.
   if (q.kind == QuantizationKind::kGroup) {

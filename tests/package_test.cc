@@ -212,7 +212,7 @@ TEST_F(PackageCli, DryRunPrintsThePlanAndWritesNothing) {
       "    weights   local  <dir>/models/tiny\n"
       "    library   llama_q4f16_1_<md5>  jit cache miss (SPHERE_AAE_JIT_POLICY=REDO)\n"
       "    bundle    5 files, 100.4 KiB, 100.4 KiB to copy\n"
-      "    memory    2.1 MiB needed (weights 79.4 KiB + KV cache 128.0 KiB + workspace 1.9 MiB); "
+      "    memory    2.0 MiB needed (weights 79.4 KiB + KV cache 128.0 KiB + workspace 1.8 MiB); "
       "estimated_vram_bytes 3.8 MiB\n"
       "  archive   <dir>/dist/lib/libmodel_linux.a  would build\n"
       "  runtime   skipped\n";

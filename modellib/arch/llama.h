@@ -76,11 +76,13 @@ struct LlamaFamily {
   static constexpr uint64_t kAttnOffset = kQkvOffset + align64(T * QKV * 4);  // [T][Hq*D]
   static constexpr uint64_t kGateUpOffset = kAttnOffset + align64(T * Hq * D * 4);  // [T][2I]
   static constexpr uint64_t kActOffset = kGateUpOffset + align64(T * 2 * I * 4);  // [T][I]
-  static constexpr uint64_t kScoresOffset = kActOffset + align64(T * I * 4);  // [Hq][C]
+  static constexpr uint64_t kScoresOffset = kActOffset + align64(T * I * 4);  // [Hq][C] or none
   // Activations as the linear kernels consume them (int8 + scales for group formats), sized
   // for the widest input of any linear.
   static constexpr int64_t kMaxK = H > Hq * D ? (H > I ? H : I) : (Hq * D > I ? Hq * D : I);
-  static constexpr uint64_t kActsOffset = kScoresOffset + align64(Hq * C * 4);
+  // Score rows exist only for the scalar attention path (head_dim not a multiple of 4).
+  static constexpr uint64_t kScoresBytes = D % 4 == 0 ? 0 : align64(Hq * C * 4);
+  static constexpr uint64_t kActsOffset = kScoresOffset + kScoresBytes;
   static constexpr uint64_t kStateBytes =
       kActsOffset + align64(static_cast<uint64_t>(ActsBytes<Format>::of(T, kMaxK)));
   static constexpr uint64_t kWorkspaceBytes = kStateBytes - kKvCacheBytes;
