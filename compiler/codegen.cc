@@ -1,23 +1,31 @@
 #include "compiler/codegen.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "compiler/c_literal.h"
+#include "compiler/codegen_phi.h"
 #include "compiler/model_lib_metadata.h"
 #include "compiler/model_lib_name.h"
 #include "compiler/model_lib_params.h"
+#include "runtime/base/half.h"
 
 namespace aae {
 namespace {
 
-// modellib/kernels/weight_format.h tags; other codes need a template format first.
+// Model-format tags (modellib/kernels/weight_format.h, model_format.h) of every code.
 const std::map<std::string, std::string>& format_tags() {
   static const std::map<std::string, std::string> tags = {
-      {"q0f32", "FormatQ0F32"},     {"q0f16", "FormatQ0F16"},     {"q4f16_1", "FormatQ4F16_1"},
-      {"q4f32_1", "FormatQ4F32_1"}, {"q3f16_1", "FormatQ3F16_1"},
+      {"q0f32", "FormatQ0F32"},          {"q0f16", "FormatQ0F16"},
+      {"q0bf16", "FormatQ0BF16"},        {"q4f16_1", "FormatQ4F16_1"},
+      {"q4f32_1", "FormatQ4F32_1"},      {"q3f16_1", "FormatQ3F16_1"},
+      {"q4f16_2", "FormatQ4F16_2"},      {"q4f16_0", "FormatQ4F16_0Model"},
+      {"q3f16_0", "FormatQ3F16_0Model"},
   };
   return tags;
 }
@@ -43,7 +51,21 @@ Result<double> number_of(const nlohmann::ordered_json& mc, const char* key,
 // The rank of a parameter name in LlamaFamily's metadata order (modellib/arch/llama.h):
 // embed_tokens; per layer input_layernorm, qkv, qkv bias, o_proj, o_proj bias, q_norm, k_norm,
 // post_attention_layernorm, gate_up_proj, down_proj; model.norm; lm_head.
-Result<std::pair<int64_t, int64_t>> llama_rank(const std::string& name) {
+// phi3's MLC module names (mlc-model-params.md §2.7) as the llama names of the same slot.
+std::string phi3_as_llama_name(const std::string& name) {
+  static const std::pair<const char*, const char*> kRenames[] = {
+      {"transformer.embd.", "model.embed_tokens."}, {"transformer.norm.", "model.norm."},
+      {"transformer.h.", "model.layers."},          {".ln.", ".input_layernorm."},
+      {".mixer.qkv_proj.", ".self_attn.qkv_proj."}, {".mixer.out_proj.", ".self_attn.o_proj."}};
+  std::string out = name;
+  for (const auto& [from, to] : kRenames) {
+    if (const size_t at = out.find(from); at != std::string::npos) out.replace(at, strlen(from), to);
+  }
+  return out;
+}
+
+Result<std::pair<int64_t, int64_t>> llama_rank(const std::string& mlc_name) {
+  const std::string name = phi3_as_llama_name(mlc_name);
   if (name == "model.embed_tokens.weight") return std::pair<int64_t, int64_t>{-1, 0};
   if (name == "model.norm.weight") return std::pair<int64_t, int64_t>{1LL << 40, 0};
   if (name == "lm_head.weight") return std::pair<int64_t, int64_t>{1LL << 40, 1};
@@ -52,13 +74,15 @@ Result<std::pair<int64_t, int64_t>> llama_rank(const std::string& name) {
       "self_attn.qkv_proj.bias|self_attn.c_attn.bias", "self_attn.o_proj.weight",
       "self_attn.o_proj.bias",           "self_attn.q_norm.weight",
       "self_attn.k_norm.weight",         "post_attention_layernorm.weight",
-      "mlp.gate_up_proj.weight",         "mlp.down_proj.weight"};
+      "mlp.gate_up_proj.weight",         "mlp.down_proj.weight",
+      // gemma2 (GemmaFamily, modellib/arch/gemma.h): after down_proj
+      "pre_feedforward_layernorm.weight", "post_feedforward_layernorm.weight"};
   const std::string prefix = "model.layers.";
   if (name.rfind(prefix, 0) == 0) {
     const size_t dot = name.find('.', prefix.size());
     const int64_t layer = std::stoll(name.substr(prefix.size(), dot - prefix.size()));
     const std::string rest = name.substr(dot + 1);
-    for (int64_t s = 0; s < 10; ++s) {
+    for (int64_t s = 0; s < static_cast<int64_t>(std::size(slots)); ++s) {
       std::string_view alts = slots[s];
       while (!alts.empty()) {
         const size_t bar = alts.find('|');
@@ -67,7 +91,7 @@ Result<std::pair<int64_t, int64_t>> llama_rank(const std::string& name) {
       }
     }
   }
-  return Error(fmt::format("parameter \"{}\" has no place in the llama-family template", name),
+  return Error(fmt::format("parameter \"{}\" has no place in the llama-family template", mlc_name),
                "the architecture's parameter plan and modellib/arch/llama.h disagree");
 }
 
@@ -77,7 +101,82 @@ struct LlamaConfig {
   int64_t context_window, prefill_chunk, sliding_window, attention_sink;
   double rope_theta, rms_eps;
   bool tie_embeddings, qkv_bias, o_bias, qk_norm;
+  // gemma/gemma2 (GemmaFamily): embedding multiplier, gemma2's extra norms and logit cap.
+  bool gemma = false, feedforward_norms = false;
+  // phi (PhiFamily, modellib/arch/phi.h): rms_eps holds layer_norm_eps; rotary_dim < head_dim.
+  bool phi = false;
+  int64_t rotary_dim = 0;
+  double embed_scale = 1.0, final_logit_softcap = 0.0;
+  // phi3 longrope (empty: plain RoPE): the long factors, one per rotary frequency, and the
+  // factor on cos and sin (mlc-model-params.md §4.3).
+  std::vector<double> rope_ext_factors;
+  double rope_attention_factor = 1.0;
 };
+
+// phi3's RoPE as MLC's kernel computes it (TVM rope_freq_longrope): the kernel receives
+// long_factor + short_factor concatenated and reads only the first rotary_dim / 2 entries, i.e.
+// long_factor, at every position; cos and sin carry sqrt(1 + ln(max / orig) / ln(orig)) when
+// max_position_embeddings > original_max_position_embeddings.
+Status phi3_rope(const nlohmann::ordered_json& mc, const std::string& label, LlamaConfig& c) {
+  if (double partial = mc.value("partial_rotary_factor", 1.0); partial != 1.0) {
+    return Error(fmt::format("{}: model_config.partial_rotary_factor is {}; the phi3 model "
+                             "library supports only full rotary (1.0) yet", label, partial));
+  }
+  auto scaling = mc.find("rope_scaling");
+  if (scaling == mc.end() || scaling->is_null()) return ok_status();
+  AAE_ASSIGN_OR_RETURN(int64_t head_dim, int_of(mc, "head_dim", label));
+  const auto& s = *scaling;
+  auto factors = s.find("long_factor");
+  if (s.value("rope_type", "") != "longrope" || factors == s.end() || !factors->is_array() ||
+      static_cast<int64_t>(factors->size()) < head_dim / 2) {
+    return Error(fmt::format("{}: model_config.rope_scaling must be longrope with at least {} "
+                             "long_factor entries", label, head_dim / 2),
+                 "regenerate the chat config with sphere_aae gen_config from the phi3 config.json");
+  }
+  for (int64_t d = 0; d < head_dim / 2; ++d) {
+    const auto& f = (*factors)[static_cast<size_t>(d)];
+    if (!f.is_number() || f.get<double>() <= 0) {
+      return Error(fmt::format("{}: model_config.rope_scaling.long_factor[{}] is {}, expected a "
+                               "positive number", label, d, f.dump()));
+    }
+    c.rope_ext_factors.push_back(f.get<double>());
+  }
+  const double max_pos = s.value("max_position_embeddings", 0.0);
+  const double orig = s.value("original_max_position_embeddings", 0.0);
+  if (max_pos > orig) {
+    if (orig <= 1) {
+      return Error(fmt::format("{}: model_config.rope_scaling.original_max_position_embeddings "
+                               "is {}; longrope needs a value above 1", label, orig));
+    }
+    c.rope_attention_factor = std::sqrt(1 + std::log(max_pos / orig) / std::log(orig));
+  }
+  return ok_status();
+}
+
+// gemma/gemma2 (mlc-model-params.md §4.2, §4.6): always tied; the embedding multiplier is
+// sqrt(hidden) in the model dtype (fp16(sqrt(H)) for fp16 models, as MLC's scalar operand takes
+// the tensor's dtype); gemma2 adds the feed-forward norms and final_logit_softcapping.
+Status gemma_config(const ModelInput& input, LlamaConfig& c) {
+  const auto& mc = input.definition.model_config;
+  c.gemma = true;
+  c.tie_embeddings = true;
+  const float scale = static_cast<float>(std::sqrt(static_cast<double>(c.hidden)));
+  const DType dtype = input.quantization->model_dtype;
+  c.embed_scale = dtype == DType::kFloat16    ? round_to_half(scale)
+                  : dtype == DType::kBFloat16 ? bfloat16_to_float(float_to_bfloat16(scale))
+                                              : scale;
+  if (input.model_type != "gemma2") return ok_status();
+  c.feedforward_norms = true;
+  auto cap = mc.find("final_logit_softcapping");
+  if (cap != mc.end() && !cap->is_null()) {
+    if (!cap->is_number() || cap->get<double>() <= 0) {
+      return Error(fmt::format("{}: model_config.final_logit_softcapping is {}, expected a "
+                               "positive number or null", input.chat_config_path, cap->dump()));
+    }
+    c.final_logit_softcap = cap->get<double>();
+  }
+  return ok_status();
+}
 
 Result<LlamaConfig> llama_config(const ModelInput& input) {
   const ModelDefinition& def = input.definition;
@@ -88,7 +187,7 @@ Result<LlamaConfig> llama_config(const ModelInput& input) {
     return Error(label + ": " + supported.error().message(), supported.error().hint());
   }
   auto tag = format_tags().find(input.quantization_name);
-  if (auto it = mc.find("rope_scaling"); it != mc.end() && !it->is_null()) {
+  if (auto it = mc.find("rope_scaling"); it != mc.end() && !it->is_null() && type != "phi3") {
     return Error(fmt::format("{}: model_config.rope_scaling is not supported by the model "
                              "library yet", label));
   }
@@ -110,14 +209,22 @@ Result<LlamaConfig> llama_config(const ModelInput& input) {
   c.prefill_chunk = std::min(def.prefill_chunk_size, def.context_window_size);
   c.sliding_window = def.sliding_window_size;
   c.attention_sink = std::max<int64_t>(def.attention_sink_size, 0);
-  const bool llama_like = type == "llama" || type == "mistral";
+  const bool llama_like = type == "llama" || type == "mistral" || type == "phi3" ||
+                          type == "gemma" || type == "gemma2" || type == "phi";
+  if (type == "phi3") AAE_TRY(phi3_rope(mc, label, c));
   AAE_ASSIGN_OR_RETURN(c.rope_theta,
                        number_of(mc, llama_like ? "position_embedding_base" : "rope_theta", label));
-  AAE_ASSIGN_OR_RETURN(c.rms_eps, number_of(mc, "rms_norm_eps", label));
+  AAE_ASSIGN_OR_RETURN(c.rms_eps,
+                       number_of(mc, type == "phi" ? "layer_norm_eps" : "rms_norm_eps", label));
+  if (type == "phi") {
+    c.phi = true;
+    AAE_ASSIGN_OR_RETURN(c.rotary_dim, codegen_detail::phi_rotary_dim(mc, c.head_dim, label));
+  }
   c.tie_embeddings = mc.value("tie_word_embeddings", false);
   c.qkv_bias = type == "qwen2" || (type == "qwen3" && mc.value("attention_bias", false));
   c.o_bias = type == "qwen3" && mc.value("attention_bias", false);
   c.qk_norm = type == "qwen3";
+  if (type == "gemma" || type == "gemma2") AAE_TRY(gemma_config(input, c));
   return c;
 }
 
@@ -150,12 +257,12 @@ std::string render(const LlamaConfig& c, const MetadataInputs& meta, const Gener
       "// Generated by sphere_aae compile; do not edit.\n"
       "// model_lib {}: {} {}, from {}\n"
       "#include \"modellib/export.h\"\n"
-      "#include \"modellib/arch/llama.h\"\n\n"
+      "#include \"modellib/arch/{}.h\"\n\n"
       "namespace {{\n"
       "struct Config {{\n"
       "  using Format = aae::modellib::{};\n",
       lib.model_lib, input.model_type, input.quantization_name, input.chat_config_path,
-      c.format_tag);
+      c.gemma ? "gemma" : c.phi ? "phi" : "llama", c.format_tag);
   auto i64 = [&](const char* name, int64_t v) {
     tu += fmt::format("  static constexpr int64_t {} = {};\n", name, v);
   };
@@ -179,7 +286,24 @@ std::string render(const LlamaConfig& c, const MetadataInputs& meta, const Gener
   flag("qkv_bias", c.qkv_bias);
   flag("o_bias", c.o_bias);
   flag("qk_norm", c.qk_norm);
-  tu += "};\nusing Model = aae::modellib::LlamaFamily<Config>;\n}  // namespace\n\n";
+  if (!c.rope_ext_factors.empty()) {
+    tu += fmt::format("  static constexpr double rope_ext_factors[] = {{{:.17g}}};\n",
+                      fmt::join(c.rope_ext_factors, ", "));
+    tu += fmt::format("  static constexpr double rope_attention_factor = {:.17g};\n",
+                      c.rope_attention_factor);
+  }
+  if (c.phi) {
+    i64("rotary_dim", c.rotary_dim);
+    tu += fmt::format("  static constexpr double layer_norm_eps = {:.17g};\n", c.rms_eps);
+  }
+  if (c.gemma) {
+    tu += fmt::format("  static constexpr double embed_scale = {:.17g};\n", c.embed_scale);
+    flag("feedforward_norms", c.feedforward_norms);
+    tu += fmt::format("  static constexpr double final_logit_softcap = {:.17g};\n",
+                      c.final_logit_softcap);
+  }
+  tu += fmt::format("}};\nusing Model = aae::modellib::{}<Config>;\n}}  // namespace\n\n",
+                    c.gemma ? "GemmaFamily" : c.phi ? "PhiFamily" : "LlamaFamily");
   tu += fmt::format(
       "static_assert(Model::kStateBytes == {}ull, \"state size: generator and template "
       "disagree\");\n"
@@ -208,10 +332,12 @@ std::string render(const LlamaConfig& c, const MetadataInputs& meta, const Gener
 }  // namespace
 
 Status check_model_lib_support(std::string_view model_type, std::string_view quantization) {
-  static const char* const kTypes[] = {"llama", "mistral", "qwen2", "qwen3"};
+  static const char* const kTypes[] = {"llama", "mistral", "qwen2", "qwen3",
+                                       "phi3",  "gemma",   "gemma2", "phi"};
   if (std::find(std::begin(kTypes), std::end(kTypes), model_type) == std::end(kTypes)) {
     return Error(fmt::format("model_type \"{}\" has no architecture template yet", model_type),
-                 "supported for model libraries: llama, mistral, qwen2, qwen3");
+                 "supported for model libraries: llama, mistral, qwen2, qwen3, phi3, gemma, "
+                 "gemma2, phi");
   }
   if (format_tags().count(std::string(quantization)) == 0) {
     std::vector<std::string> names;
@@ -233,7 +359,9 @@ Result<GeneratedModelLib> generate_model_lib(const ModelInput& input, std::strin
   // The plan is sorted by name; the library takes the template's order.
   std::vector<std::pair<std::pair<int64_t, int64_t>, ParamPlan>> ranked;
   for (const ParamPlan& p : input.definition.params) {
-    AAE_ASSIGN_OR_RETURN(auto rank, llama_rank(p.name));
+    AAE_ASSIGN_OR_RETURN(auto rank, input.model_type == "phi"
+                                        ? codegen_detail::phi_param_rank(p.name)
+                                        : llama_rank(p.name));
     ranked.push_back({rank, p});
   }
   std::stable_sort(ranked.begin(), ranked.end(),

@@ -95,15 +95,66 @@ TEST(Codegen, Float32ModelKeepsAFloat32KvCache) {
 }
 
 TEST(Codegen, RefusesWhatTheTemplateCannotBuild) {
-  auto chat = testing::tinyllama_chat_config();
-  chat["quantization"] = "q4f16_0";
-  auto input = make_model_input(chat, "x", {});
-  ASSERT_TRUE(input.ok());
-  auto lib = generate_model_lib(*input, "name");
-  ASSERT_FALSE(lib.ok());
-  EXPECT_NE(lib.error().message().find("q4f16_0"), std::string::npos);
+  const Status unknown_code = check_model_lib_support("llama", "q8f16_9");
+  ASSERT_FALSE(unknown_code.ok());
+  EXPECT_NE(unknown_code.error().message().find("q8f16_9"), std::string::npos);
+  EXPECT_NE(unknown_code.error().hint().find("q4f16_0"), std::string::npos);  // listed as supported
+  EXPECT_FALSE(check_model_lib_support("gpt2", "q4f16_1").ok());
+  // GemmaFamily reads its tied head in the embedding's format, so split-role codes work too.
+  EXPECT_TRUE(check_model_lib_support("gemma2", "q4f16_0").ok());
+  EXPECT_TRUE(check_model_lib_support("qwen2", "q4f16_0").ok());
   auto good = make_model_input(testing::tinyllama_chat_config(), "x", {});
   EXPECT_FALSE(generate_model_lib(*good, "not-an-identifier").ok());
+}
+
+// Every quantization code compiles: the TU names its model format, and the metadata declares
+// the tensors the converter writes (KN shapes for "_0", fp16 embedding and head for q4f16_2).
+TEST(Codegen, EmitsEveryQuantizationCode) {
+  struct Case {
+    const char* code;
+    const char* format;
+    const char* first_param;
+    std::vector<int64_t> first_shape;
+    const char* down_name;
+    std::vector<int64_t> down_shape;
+    const char* dtype;  // of the final norm
+  };
+  const Case cases[] = {
+      {"q0bf16", "FormatQ0BF16", "model.embed_tokens.weight", {32000, 2048},
+       "model.layers.0.mlp.down_proj.weight", {2048, 5632}, "bfloat16"},
+      {"q4f16_2", "FormatQ4F16_2", "model.embed_tokens.weight", {32000, 2048},
+       "model.layers.0.mlp.down_proj.q_weight", {2048, 5632 / 8}, "float16"},
+      {"q4f16_0", "FormatQ4F16_0Model", "model.embed_tokens.q_weight", {32000, 2048 / 8},
+       "model.layers.0.mlp.down_proj.q_weight", {5632 / 8, 2048}, "float16"},
+      {"q3f16_0", "FormatQ3F16_0Model", "model.embed_tokens.q_weight", {32000, 52 * 4},
+       "model.layers.0.mlp.down_proj.q_weight", {141 * 4, 2048}, "float16"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.code);
+    auto chat = testing::tinyllama_chat_config();
+    chat["quantization"] = c.code;
+    auto input = make_model_input(chat, "x", {});
+    ASSERT_TRUE(input.ok()) << input.error().to_string();
+    auto lib = generate_model_lib(*input, std::string("llama_") + c.code + "_abc");
+    ASSERT_TRUE(lib.ok()) << lib.error().to_string();
+    EXPECT_NE(lib->source.find(std::string("using Format = aae::modellib::") + c.format + ";"),
+              std::string::npos);
+    auto meta = nlohmann::json::parse(lib->metadata_json);
+    const auto& params = meta.at("params");
+    EXPECT_EQ(params[0].at("name"), c.first_param);
+    EXPECT_EQ(params[0].at("shape").get<std::vector<int64_t>>(), c.first_shape);
+    bool found_down = false;
+    for (const auto& p : params) {
+      if (p.at("name") == c.down_name) {
+        found_down = true;
+        EXPECT_EQ(p.at("shape").get<std::vector<int64_t>>(), c.down_shape);
+      }
+      if (p.at("name") == "model.norm.weight") EXPECT_EQ(p.at("dtype"), c.dtype);
+    }
+    EXPECT_TRUE(found_down);
+    EXPECT_EQ(meta.at("kv_cache").at("dtype"), "float16");
+    EXPECT_EQ(meta.at("memory").at("repacked_weight_bytes"), 0);  // KN is read in place
+  }
 }
 
 }  // namespace

@@ -89,6 +89,10 @@ const std::vector<TemplateSpec>& table() {
       {"phi-4", "<|system|>\n{system_message}", kPhiSystemMessage, std::vector<int64_t>{200022},
        true, {{"user", "<|user|>"}, {"assistant", "<|assistant|>"}},
        {"<|end|>\n"}, "\n", "\n", {"<|endoftext|>", "<|end|>"}, {199999, 200020}},
+      // MLC's default for phi (Phi-2): a bare system message, "Instruct: ..." / "Output: ...".
+      {"phi-2", "{system_message}", "", std::nullopt, true,
+       {{"user", "Instruct"}, {"assistant", "Output"}},
+       {"\n"}, ": ", ":", {"<|endoftext|>"}, {50256}},
   };
   return templates;
 }

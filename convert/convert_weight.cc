@@ -22,6 +22,7 @@
 #include "convert/source/safetensors.h"
 #include "convert/tensor_cache_writer.h"
 #include "runtime/base/file_util.h"
+#include "runtime/base/half.h"
 #include "runtime/format/quantization.h"
 
 namespace aae {
@@ -142,6 +143,21 @@ Status check_sources(const TensorSource& source, const ModelDefinition& model,
   return ok_status();
 }
 
+// values[i] = 1 + values[i], rounded in `dtype` as numpy adds a Python int to an array of that
+// dtype (bf16 + 1 stays bf16); the caller then casts to the model dtype.
+void add_one_in_source_dtype(DType dtype, std::vector<float>& values) {
+  for (float& v : values) {
+    const float sum = v + 1.0f;
+    if (dtype == DType::kBFloat16) {
+      v = bfloat16_to_float(float_to_bfloat16(sum));
+    } else if (dtype == DType::kFloat16) {
+      v = round_to_half(sum);
+    } else {
+      v = sum;
+    }
+  }
+}
+
 // The float32 values of `plan`: its sources read and concatenated along axis 0. Peak memory
 // is the fused tensor plus the one source being copied in.
 Result<std::vector<float>> read_fused(const TensorSource& source, const ParamPlan& plan) {
@@ -150,6 +166,7 @@ Result<std::vector<float>> read_fused(const TensorSource& source, const ParamPla
     AAE_ASSIGN_OR_RETURN(std::vector<float> values, source.read_f32(plan.sources[0]));
     if (values.size() != expected)
       return Error(fmt::format("{}: read {} values, expected {}", plan.sources[0], values.size(), expected));
+    if (plan.add_one) add_one_in_source_dtype(source.find(plan.sources[0])->dtype, values);
     return values;
   }
   std::vector<float> fused;

@@ -73,16 +73,19 @@ TEST_F(ArmKernelsQemu, NeonAndDotProductVariantsMatchTheirOraclesOnACoreWithDotP
   std::printf("%s", ran.output.c_str());
   EXPECT_EQ(ran.exit_code, 0) << ran.output;
   EXPECT_NE(ran.output.find("cpu: neon=1 dotprod=1"), std::string::npos) << ran.output;
-  EXPECT_NE(ran.output.find("neon: 5 variants"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("neon: 8 variants"), std::string::npos) << ran.output;
   EXPECT_NE(ran.output.find("neon-dot: 3 variants"), std::string::npos) << ran.output;
   for (const char* v : {"q0f32 arm-neon-f32", "q0f16 arm-neon-f32", "q4f16_1 arm-neon-i8",
                         "q4f32_1 arm-neon-i8", "q3f16_1 arm-neon-i8", "q4f16_1 arm-neon-dot-i8",
-                        "q4f32_1 arm-neon-dot-i8", "q3f16_1 arm-neon-dot-i8"})
+                        "q4f32_1 arm-neon-dot-i8", "q3f16_1 arm-neon-dot-i8", "q0bf16 arm-neon-f32",
+                        "q4f16_0 arm-neon-kn-f32", "q3f16_0 arm-neon-kn-f32"})
     EXPECT_NE(ran.output.find(std::string("  ") + v + "\n"), std::string::npos) << v;
   EXPECT_EQ(ran.output.find("FAIL"), std::string::npos) << ran.output;
   // Whole tiny models pick the dot-product kernels here.
   for (const char* m : {"model q4f16_1 arm-neon-dot-i8: ", "model q4f32_1 arm-neon-dot-i8: ",
-                        "model q3f16_1 arm-neon-dot-i8: ", "model q0f16 arm-neon-f32: "})
+                        "model q3f16_1 arm-neon-dot-i8: ", "model q0f16 arm-neon-f32: ",
+                        "model q0bf16 arm-neon-f32: ", "model q4f16_2 arm-neon-dot-i8: ",
+                        "model q4f16_0 arm-neon-kn-f32: ", "model q3f16_0 arm-neon-kn-f32: "})
     EXPECT_NE(ran.output.find(m), std::string::npos) << m;
 }
 
@@ -91,7 +94,7 @@ TEST_F(ArmKernelsQemu, NeonVariantsPassAndDotProductIsUnsupportedOnCortexA53) {
   std::printf("%s", ran.output.c_str());
   EXPECT_EQ(ran.exit_code, 0) << ran.output;
   EXPECT_NE(ran.output.find("cpu: neon=1 dotprod=0"), std::string::npos) << ran.output;
-  EXPECT_NE(ran.output.find("neon: 5 variants"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("neon: 8 variants"), std::string::npos) << ran.output;
   EXPECT_NE(ran.output.find("neon-dot: not supported by this cpu"), std::string::npos) << ran.output;
   EXPECT_EQ(ran.output.find("arm-neon-dot-i8"), std::string::npos) << ran.output;
   EXPECT_EQ(ran.output.find("FAIL"), std::string::npos) << ran.output;

@@ -219,6 +219,29 @@ TEST(ModellibWeightFormats, EveryFormatDotAndDequantMatchDouble) {
     QuantLinear q3 = make_quant(3, 40, 3, N, K, 5);
     const void* tq3[] = {q3.words.data(), q3.half_scales.data()};
     expect_dot_matches<ml::FormatQ3F16_1>(tq3, dequant(q3, 3, 40, 3, N, K, true), N, K, x, 1e-6);
+    // bfloat16: the top half of a float.
+    std::vector<uint16_t> bf16(N * K);
+    std::vector<double> dense_bf16(N * K);
+    for (int64_t i = 0; i < N * K; ++i) {
+      bf16[i] = aae::float_to_bfloat16(f32[i]);
+      dense_bf16[i] = aae::bfloat16_to_float(bf16[i]);
+    }
+    const void* tbf16[] = {bf16.data()};
+    expect_dot_matches<ml::FormatQ0BF16>(tbf16, dense_bf16, N, K, x, 1e-6);
+    // The KN ("_0") formats: the same codes and scales transposed, N appended as a third entry.
+    auto transposed = [](const auto& v, int64_t rows, int64_t cols) {
+      auto out = v;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) out[c * rows + r] = v[r * cols + c];
+      return out;
+    };
+    const int64_t g4 = (K + 31) / 32, g3 = (K + 39) / 40;
+    const auto q4_words = transposed(q4.words, N, g4 * 4), q3_words = transposed(q3.words, N, g3 * 4);
+    const auto q4_scales = transposed(q4.half_scales, N, g4), q3_scales = transposed(q3.half_scales, N, g3);
+    const void* tq4kn[] = {q4_words.data(), q4_scales.data(), &N};
+    const void* tq3kn[] = {q3_words.data(), q3_scales.data(), &N};
+    expect_dot_matches<ml::FormatQ4F16_0>(tq4kn, dequant(q4, 4, 32, 7, N, K, true), N, K, x, 1e-6);
+    expect_dot_matches<ml::FormatQ3F16_0>(tq3kn, dequant(q3, 3, 40, 3, N, K, true), N, K, x, 1e-6);
   }
 }
 

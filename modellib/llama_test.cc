@@ -65,9 +65,13 @@ double run_and_compare(mt::WeightKind kind, int prompt, int total, uint64_t feat
   const std::vector<int32_t> tokens = test_tokens(total);
   // The reference rounds linear inputs to int8 like the kernels when the picked variant does.
   const int64_t ks[] = {Config::hidden, Config::heads * Config::head_dim, Config::intermediate};
-  const ml::LinearKernel kernel = ml::LinearKernels<typename Config::Format>::get(
-      ml::LinearKernels<typename Config::Format>::pick(features, ks, 3));
-  const auto ref = mt::reference_logits(model, tokens, kernel.prep ? act_group<typename Config::Format>() : 0);
+  using Linear = typename Model::Format;
+  using Head = typename Model::HeadFormat;
+  const ml::LinearKernel kernel = ml::LinearKernels<Linear>::get(ml::LinearKernels<Linear>::pick(features, ks, 3));
+  const ml::LinearKernel head =
+      ml::LinearKernels<Head>::get(ml::LinearKernels<Head>::pick(features, ks, 1));
+  const auto ref = mt::reference_logits(model, tokens, kernel.prep ? act_group<Linear>() : 0,
+                                        head.prep ? act_group<Head>() : 0);
   std::vector<unsigned char> storage(Model::kStateBytes + 64);
   void* state = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
   const AaeHostApi* host = mt::threaded_host(features);
@@ -80,13 +84,18 @@ double run_and_compare(mt::WeightKind kind, int prompt, int total, uint64_t feat
                              logits.data()),
               AAE_MODEL_LIB_OK);
   }
-  worst = std::max(worst, mt::relative_error(logits, ref[prompt - 1]));
+  // NaN-safe maxima: a NaN logit (or reference) must fail the caller's bound, not vanish.
+  auto track = [&worst](double e) {
+    if (!(e <= worst)) worst = e;
+  };
+  track(mt::relative_error(logits, ref[prompt - 1]));
   for (int pos = prompt; pos < total; ++pos) {
     EXPECT_EQ(Model::decode(host, model.params.data(), state, tokens[pos], pos, logits.data()),
               AAE_MODEL_LIB_OK);
-    worst = std::max(worst, mt::relative_error(logits, ref[pos]));
+    track(mt::relative_error(logits, ref[pos]));
   }
-  std::printf("  %s %s: worst relative logits error %.3g\n", Config::Format::kName, kernel.name, worst);
+  std::printf("  %s %s (head %s): worst relative logits error %.3g\n", Config::Format::kName, kernel.name,
+              head.name, worst);
   return worst;
 }
 
@@ -120,6 +129,36 @@ TEST(LlamaFamily, EveryFormatWithTheHostsFastestKernelsMatchesReference) {
   EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ4F16_1>>(mt::WeightKind::kQ4F16, 10, 16, f), 1e-2);
   EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ4F32_1>>(mt::WeightKind::kQ4F32, 6, 10, f), 1e-2);
   EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ3F16_1>>(mt::WeightKind::kQ3F16, 6, 10, f), 1e-2);
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ0BF16>>(mt::WeightKind::kBF16, 9, 14, f), 1e-4);
+  EXPECT_LE((run_and_compare<TinyConfig<ml::FormatQ4F16_2, false>>(mt::WeightKind::kQ4F16_2, 7, 12, f)), 1e-2);
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ4F16_0Model>>(mt::WeightKind::kQ4F16_0, 6, 10, f), 1e-2);
+  EXPECT_LE((run_and_compare<TinyConfig<ml::FormatQ4F16_0Model, false>>(mt::WeightKind::kQ4F16_0, 6, 10, f)),
+            1e-2);
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ3F16_0Model>>(mt::WeightKind::kQ3F16_0, 6, 10, f), 1e-2);
+}
+
+// bfloat16 weights and norms (widened by a shift), fp16 KV cache, fp32 logits.
+TEST(LlamaFamily, Q0BF16MatchesReferenceOnBfloat16Weights) {
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ0BF16>>(mt::WeightKind::kBF16, 9, 14), 1e-4);
+  EXPECT_LE((run_and_compare<TinyConfig<ml::FormatQ0BF16, false>>(mt::WeightKind::kBF16, 5, 9)), 1e-4);
+}
+
+// q4f16_2: q4f16_1 linears with an fp16 embedding (tied head) or fp16 embedding and lm_head.
+TEST(LlamaFamily, Q4F16_2KeepsEmbeddingAndHeadInHalf) {
+  using Tied = ml::LlamaFamily<TinyConfig<ml::FormatQ4F16_2>>;
+  static_assert(std::is_same_v<Tied::Format, ml::FormatQ4F16_1>);
+  static_assert(std::is_same_v<Tied::EmbedFormat, ml::FormatQ0F16>);
+  static_assert(Tied::kNumParams == 1 + 2 * (1 + 2 + 2 + 1 + 2 + 2) + 1);
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ4F16_2>>(mt::WeightKind::kQ4F16_2, 10, 16), 1e-4);
+  EXPECT_LE((run_and_compare<TinyConfig<ml::FormatQ4F16_2, false>>(mt::WeightKind::kQ4F16_2, 7, 12)), 1e-4);
+}
+
+// The "_0" codes: KN linears (and untied head), NK embedding.
+TEST(LlamaFamily, KnLayoutCodesMatchReferenceOnDequantizedWeights) {
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ4F16_0Model>>(mt::WeightKind::kQ4F16_0, 10, 16), 1e-4);
+  EXPECT_LE((run_and_compare<TinyConfig<ml::FormatQ4F16_0Model, false>>(mt::WeightKind::kQ4F16_0, 7, 12)), 1e-4);
+  EXPECT_LE(run_and_compare<TinyConfig<ml::FormatQ3F16_0Model>>(mt::WeightKind::kQ3F16_0, 6, 10), 1e-4);
+  EXPECT_LE((run_and_compare<TinyConfig<ml::FormatQ3F16_0Model, false>>(mt::WeightKind::kQ3F16_0, 6, 10)), 1e-4);
 }
 
 TEST(LlamaFamily, Q4F32AndQ3F16MatchReferenceOnDequantizedWeights) {

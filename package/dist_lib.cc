@@ -22,6 +22,7 @@ std::string module_map() {
          "module SphereAAE {\n"
          "  header \"sphere_aae/aae.h\"\n"
          "  header \"sphere_aae/aae_app_config.h\"\n"
+         "  header \"sphere_aae/aae_chat.h\"\n"
          "  header \"sphere_aae/aae_model_lib.h\"\n"
          "  header \"sphere_aae/version.h\"\n"
          "  link \"aae_runtime\"\n"
@@ -53,7 +54,10 @@ find_dependency(Threads)
 if(NOT TARGET SphereAAE::models)
   add_library(SphereAAE::models STATIC IMPORTED)
   set_target_properties(SphereAAE::models PROPERTIES
-    IMPORTED_LOCATION "${{_sphere_aae_lib}}/libmodel_{0}.a")
+    IMPORTED_LOCATION "${{_sphere_aae_lib}}/libmodel_{0}.a"
+    # The runtime refers to the registry weakly (aae_app_config_load works without model
+    # libraries); -u makes the linker take it from the archive even when the app never names it.
+    INTERFACE_LINK_OPTIONS "LINKER:-u,{1}aae_system_model_lib")
 endif()
 if(NOT TARGET SphereAAE::runtime)
   add_library(SphereAAE::runtime STATIC IMPORTED)
@@ -65,7 +69,7 @@ if(NOT TARGET SphereAAE::runtime)
 endif()
 set(SphereAAE_FOUND TRUE)
 )CMAKE",
-      device);
+      device, device == "iphone" ? "_" : "");
 }
 
 std::string cmake_version() {
@@ -94,7 +98,7 @@ Result<std::vector<GeneratedFile>> dist_lib_support_files(const std::string& dev
                                                           const std::filesystem::path& source_dir) {
   std::vector<GeneratedFile> files;
   const auto include = source_dir / "include/sphere_aae";
-  for (const char* header : {"aae.h", "aae_app_config.h", "aae_model_lib.h"}) {
+  for (const char* header : {"aae.h", "aae_app_config.h", "aae_chat.h", "aae_model_lib.h"}) {
     auto bytes = read_file((include / header).string());
     if (!bytes.ok()) {
       return std::move(bytes).error().context(

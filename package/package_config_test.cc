@@ -374,7 +374,7 @@ TEST(LoadPackageConfig, LocalModelAndPrebuiltLibraryAreFoundBesideTheConfig) {
 TEST(LoadPackageConfig, LocalModelProblemsAndMissingPrebuiltLibraryAreAllReported) {
   testing::ScratchDir dir;
   std::filesystem::create_directories(dir / "m");
-  testing::write_file(dir / "m/mlc-chat-config.json", chat_config("gemma2"));
+  testing::write_file(dir / "m/mlc-chat-config.json", chat_config("mixtral"));
   testing::write_file(dir / "sphere-aae-package-config.json", R"({"device": "iphone",
       "model_list": [{"model": "m", "model_id": "m", "estimated_vram_bytes": 5,
                       "bundle_weight": true, "model_lib": "g"}],
@@ -384,7 +384,7 @@ TEST(LoadPackageConfig, LocalModelProblemsAndMissingPrebuiltLibraryAreAllReporte
   ASSERT_FALSE(config.ok());
   ASSERT_EQ(diags.count(Severity::kError), 3u) << config.error().to_string();
   EXPECT_EQ(diags.items()[0].json_path, "$.model_list[0].model");
-  EXPECT_NE(diags.items()[0].message.find("gemma2"), std::string::npos);
+  EXPECT_NE(diags.items()[0].message.find("mixtral"), std::string::npos);
   EXPECT_NE(diags.items()[1].message.find("tensor-cache.json"), std::string::npos);
   EXPECT_EQ(diags.items()[2].json_path, "$.model_lib_path_for_prepare_libs.g");
   EXPECT_NE(diags.items()[2].message.find("missing.tar\" does not exist"), std::string::npos);

@@ -13,6 +13,7 @@
 #include "compiler/system_lib.h"
 #include "hub/download.h"
 #include "hub/model_cache.h"
+#include "package/android_module.h"
 #include "package/app_config_writer.h"
 #include "package/bundle_files.h"
 #include "package/dist_lib.h"
@@ -315,9 +316,13 @@ Result<PackageReport> run_package(const PackageOptions& o, Diagnostics* diagnost
     for (const auto& f : support) {
       AAE_TRY(stage->place_bytes(f.bytes, fs::path("lib") / f.relative, &report.files));
     }
-    // 6. The app config, then the swap.
-    AAE_TRY(stage->place_bytes(app_config_json(app_entries),
-                               fs::path("bundle") / std::string(kAppConfigFile), &report.files));
+    // 6. The app config (android: also the asset of the library module), then the swap.
+    const std::string app_config = app_config_json(app_entries);
+    if (config->device == "android") {
+      AAE_TRY(place_android_module(*stage, o.source_dir, app_config, !o.skip_runtime, &report));
+    }
+    AAE_TRY(stage->place_bytes(app_config, fs::path("bundle") / std::string(kAppConfigFile),
+                               &report.files));
     AAE_TRY(stage->commit());
   }
   report.seconds =

@@ -7,8 +7,10 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   clang lld llvm
   nlohmann-json3-dev libcli11-dev libfmt-dev libssl-dev libcurl4-openssl-dev libpcre2-dev
+  libcpp-httplib-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   unicode-data
+  openjdk-17-jdk-headless
   qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
 )
 

@@ -69,6 +69,19 @@ TEST(CApi, BadModelDirSetsLastError) {
       << run.out;
 }
 
+// The chat header, and the example app that uses it, are plain C99 (apps and JNI/Swift shims
+// include them from C).
+TEST(CApi, ChatHeaderAndTheLinuxChatExampleAreStrictC99) {
+  const std::string source = AAE_SOURCE_DIR;
+  for (const std::string& file : {source + "/include/sphere_aae/aae_chat.h",
+                                 source + "/examples/linux-chat/main.c"}) {
+    const auto r = testing::run_command(
+        "cc -x c -std=c99 -pedantic-errors -Wall -Werror -fsyntax-only -I" +
+        shell_quote(source + "/include") + " " + shell_quote(file));
+    EXPECT_EQ(r.exit_code, 0) << file << "\n" << r.output;
+  }
+}
+
 TEST(CApi, VersionIsTheProjectVersion) {
   const Output run = run_smoke("version");
   EXPECT_EQ(run.exit_code, 0);

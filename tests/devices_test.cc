@@ -174,6 +174,75 @@ TEST(Devices, OneModelCompilesForEveryDeviceWithTheRightObjects) {
   EXPECT_EQ(names.size(), kDevices.size()) << "the device is part of the model_lib hash";
 }
 
+// A one-layer gemma or gemma2 chat config (head_dim 2 * hidden / heads, tied, gemma2's norms
+// and final soft-cap), as sphere_aae gen_config writes it.
+nlohmann::json gemma_chat_config(const std::string& model_type) {
+  nlohmann::json chat = testing::small_chat_config();
+  chat["model_type"] = model_type;
+  chat["conv_template"] = "gemma_instruction";
+  nlohmann::json mc = {{"hidden_size", 64}, {"intermediate_size", 96},
+                       {"attention_bias", false}, {"num_attention_heads", 4},
+                       {"num_key_value_heads", 2}, {"head_dim", 32},
+                       {"num_hidden_layers", 1}, {"rms_norm_eps", 1e-6},
+                       {"vocab_size", 100}, {"hidden_activation", "gelu_pytorch_tanh"},
+                       {"position_embedding_base", 10000.0}, {"context_window_size", 32},
+                       {"prefill_chunk_size", 128}, {"tensor_parallel_shards", 1},
+                       {"max_batch_size", 1}};
+  if (model_type == "gemma2") {
+    mc["attn_logit_softcapping"] = 50.0;
+    mc["final_logit_softcapping"] = 30.0;
+    mc["query_pre_attn_scalar"] = 32;
+    mc["sliding_window"] = 32;
+  }
+  chat["model_config"] = mc;
+  return chat;
+}
+
+TEST(Devices, GemmaFamilyCompilesForEveryDeviceWithOnlyAllowedImports) {
+  if (!have_llvm_tools()) GTEST_SKIP() << "clang++ and llvm-ar/nm/objdump/readelf needed";
+  for (const std::string model_type : {"gemma", "gemma2"}) {
+    SCOPED_TRACE(model_type);
+    testing::ScratchDir dir;
+    fs::create_directories(dir / "model");
+    testing::write_file(dir / "model/mlc-chat-config.json", gemma_chat_config(model_type).dump());
+    for (const auto& device : kDevices) {
+      const fs::path archive = dir / ("lib_" + device + ".a");
+      Compiled c = compile_with_cli(dir / "model", device, archive);
+      ASSERT_FALSE(c.model_lib.empty());
+      EXPECT_EQ(c.model_lib.rfind(model_type + "_q4f16_1_", 0), 0u) << c.model_lib;
+      check_archive(device, archive, c.model_lib);
+      EXPECT_EQ(inspect_json(archive)["model_libs"][0]["metadata"].value("architecture", ""),
+                model_type);
+    }
+  }
+}
+
+// phi3 (longrope factors in the Config) and phi (PhiFamily: partial rotary, LayerNorm, biases),
+// configured by the real gen_config from the example maker's tiny models.
+TEST(Devices, PhiFamilyCompilesForEveryDeviceWithOnlyAllowedImports) {
+  if (!have_llvm_tools()) GTEST_SKIP() << "clang++ and llvm-ar/nm/objdump/readelf needed";
+  for (const std::string model_type : {"phi3", "phi"}) {
+    SCOPED_TRACE(model_type);
+    testing::ScratchDir dir;
+    auto made = run_command(shell_quote(AAE_MAKE_EXAMPLE_PATH) + " --arch " + model_type +
+                            " --preset tiny -o " + shell_quote((dir / "hf").string()));
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    auto configured = run_command(cli("gen_config " + shell_quote((dir / "hf").string()) +
+                                      " --quantization q4f16_1 --conv-template chatml -o " +
+                                      shell_quote((dir / "model").string())));
+    ASSERT_EQ(configured.exit_code, 0) << configured.output;
+    for (const auto& device : kDevices) {
+      const fs::path archive = dir / ("lib_" + device + ".a");
+      Compiled c = compile_with_cli(dir / "model", device, archive);
+      ASSERT_FALSE(c.model_lib.empty());
+      EXPECT_EQ(c.model_lib.rfind(model_type + "_q4f16_1_", 0), 0u) << c.model_lib;
+      check_archive(device, archive, c.model_lib);
+      EXPECT_EQ(inspect_json(archive)["model_libs"][0]["metadata"].value("architecture", ""),
+                model_type);
+    }
+  }
+}
+
 TEST(Devices, TinyLlamaShapeCompileSecondsPerDevice) {
   if (!have_llvm_tools()) GTEST_SKIP() << "clang++ and llvm-ar/nm/objdump/readelf needed";
   testing::ScratchDir dir;

@@ -16,7 +16,9 @@
 
 #include "runtime/base/json.h"
 #include "runtime/engine/session.h"
+#include "tests/support/gemma_reference.h"
 #include "tests/support/llama_reference.h"
+#include "tests/support/phi_reference.h"
 #include "tests/support/test_support.h"
 
 // Every heap allocation of this test process, on any thread, is counted, so a test can check
@@ -221,7 +223,9 @@ std::string case_name(const ::testing::TestParamInfo<ArchCase>& info) {
 // Small windows so prefill chunking (4) and mistral's sliding window (6, 2 sinks) are exercised
 // by a 12-token sequence.
 std::string gen_config_flags(const std::string& arch) {
-  std::string flags = "--conv-template chatml --context-window-size 64 --prefill-chunk-size 4";
+  const bool gemma = testing::is_gemma_model_type(arch);
+  std::string flags = std::string("--conv-template ") + (gemma ? "gemma_instruction" : "chatml") +
+                      " --context-window-size 64 --prefill-chunk-size 4";
   if (arch == "mistral") flags += " --sliding-window-size 6 --attention-sink-size 2";
   return flags;
 }
@@ -240,9 +244,11 @@ TEST_P(EngineArchitecture, LogitsMatchTheDoublePrecisionReference) {
   ASSERT_FALSE(model.lib.empty());
   auto weights = ModelWeights::open(model.dir.string());
   ASSERT_TRUE(weights.ok()) << weights.error().to_string();
-  auto ref_model = testing::load_ref_model(model.dir.string(), *weights);
-  ASSERT_TRUE(ref_model.ok()) << ref_model.error().to_string();
-  const auto reference = testing::reference_forward(*ref_model, kTokens);
+  auto ref_logits = c.arch == "phi"
+                        ? testing::phi_reference_forward(model.dir.string(), *weights, kTokens)
+                        : testing::reference_logits(c.arch, model.dir.string(), *weights, kTokens);
+  ASSERT_TRUE(ref_logits.ok()) << ref_logits.error().to_string();
+  const auto& reference = *ref_logits;
   // Twice: the exact fp32 reference kernels (cpu_features 0), then this machine's fastest.
   for (const uint64_t features : {uint64_t{0}, ~uint64_t{0}}) {
     auto session = open_session(model, {}, features);
@@ -272,7 +278,13 @@ TEST_P(EngineArchitecture, LogitsMatchTheDoublePrecisionReference) {
     // q4f16_1 with SIMD kernels adds int8 activations (half a step of amax/127 per element):
     // on these 64-wide tiny models that is the larger term.
     const bool int8 = c.quant != "q0f32" && features != 0;
-    const double tolerance = c.quant == "q0f32" ? 1e-4 : int8 ? 2e-2 : 2e-3;
+    // gemma2's post-attention and post-feed-forward norms scale every block's output to unit
+    // RMS before the residual add, so the int8 rounding of the o_proj and down_proj inputs
+    // reaches the residual undiluted (in the other families those outputs are small next to
+    // it); measured up to 3.3e-2 with int8 activations, while the reference kernels stay
+    // within 2e-3 like every other architecture.
+    const double int8_tolerance = c.arch == "gemma2" ? 5e-2 : 2e-2;
+    const double tolerance = c.quant == "q0f32" ? 1e-4 : int8 ? int8_tolerance : 2e-3;
     const std::string kernels = features == 0 ? "reference" : "host";
     RecordProperty(kernels + "_prefill_relative_error", std::to_string(prefill_error));
     RecordProperty(kernels + "_decode_relative_error", std::to_string(decode_error));
@@ -291,6 +303,55 @@ INSTANTIATE_TEST_SUITE_P(TinyModels, EngineArchitecture,
                                            ArchCase{"qwen2", "q0f32"}, ArchCase{"qwen2", "q4f16_1"},
                                            ArchCase{"qwen3", "q0f32"},
                                            ArchCase{"qwen3", "q4f16_1"}),
+                         case_name);
+
+// The codes whose embedding/head or layout differ from q4f16_1: bfloat16 weights (q0bf16), fp16
+// embedding and head (q4f16_2), and the transposed KN linears of the "_0" codes; the example
+// llama has its own lm_head, the example qwen2 ties it to the embedding.
+INSTANTIATE_TEST_SUITE_P(QuantizationCodes, EngineArchitecture,
+                         ::testing::Values(ArchCase{"llama", "q0bf16"}, ArchCase{"llama", "q4f16_2"},
+                                           ArchCase{"llama", "q4f16_0"}, ArchCase{"llama", "q3f16_0"},
+                                           ArchCase{"qwen2", "q0bf16"}, ArchCase{"qwen2", "q4f16_2"},
+                                           ArchCase{"qwen2", "q4f16_0"},
+                                           ArchCase{"qwen2", "q3f16_0"}),
+                         case_name);
+
+// phi3 (longrope RoPE, MLC's renamed modules) and phi (Phi-2: LayerNorm with biases, partial
+// rotary, parallel attention + MLP, tanh GeLU, biased head; tests/support/phi_reference.h), in
+// every quantization the compiler supports.
+INSTANTIATE_TEST_SUITE_P(PhiFamily, EngineArchitecture,
+                         ::testing::Values(ArchCase{"phi3", "q0f32"}, ArchCase{"phi3", "q0f16"},
+                                           ArchCase{"phi3", "q4f16_1"},
+                                           ArchCase{"phi3", "q4f32_1"},
+                                           ArchCase{"phi3", "q3f16_1"},
+                                           ArchCase{"phi", "q0f32"}, ArchCase{"phi", "q0f16"},
+                                           ArchCase{"phi", "q4f16_1"},
+                                           ArchCase{"phi", "q4f32_1"},
+                                           ArchCase{"phi", "q3f16_1"}),
+                         case_name);
+
+// gemma (GeLU-tanh, sqrt(hidden) embedding scale, head_dim 2 * hidden / heads) and gemma2
+// (sandwich norms, final logit soft-capping; its context is sliding_window, 256 here), in every
+// quantization the compiler supports (q4f16_2 and the "_0" codes read the tied head in the
+// embedding's format), against tests/support/gemma_reference.h.
+INSTANTIATE_TEST_SUITE_P(GemmaFamily, EngineArchitecture,
+                         ::testing::Values(ArchCase{"gemma", "q0f32"}, ArchCase{"gemma", "q0f16"},
+                                           ArchCase{"gemma", "q4f16_1"},
+                                           ArchCase{"gemma", "q4f32_1"},
+                                           ArchCase{"gemma", "q3f16_1"},
+                                           ArchCase{"gemma2", "q0f32"},
+                                           ArchCase{"gemma2", "q0f16"},
+                                           ArchCase{"gemma2", "q4f16_1"},
+                                           ArchCase{"gemma2", "q4f32_1"},
+                                           ArchCase{"gemma2", "q3f16_1"},
+                                           ArchCase{"gemma", "q0bf16"},
+                                           ArchCase{"gemma", "q4f16_2"},
+                                           ArchCase{"gemma", "q4f16_0"},
+                                           ArchCase{"gemma", "q3f16_0"},
+                                           ArchCase{"gemma2", "q0bf16"},
+                                           ArchCase{"gemma2", "q4f16_2"},
+                                           ArchCase{"gemma2", "q4f16_0"},
+                                           ArchCase{"gemma2", "q3f16_0"}),
                          case_name);
 
 // ---- the shared-object entry ----

@@ -376,4 +376,54 @@ TEST(MakeExample, UsageErrorsExitWithCodeTwo) {
   EXPECT_FALSE(fs::exists(scratch / "m"));
 }
 
+// gemma/gemma2: Gemma's config keys, head_dim 2 * hidden / heads, tied (no lm_head), norms near
+// 0 (HF scales by 1 + w), gemma2's feed-forward norms, and Gemma's special tokens.
+class MakeExampleGemma : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(MakeExampleGemma, WritesGemmaConfigTensorsAndSpecialTokens) {
+  const std::string arch = GetParam();
+  const bool gemma2 = arch == "gemma2";
+  aae::testing::ScratchDir scratch;
+  make_tiny(arch, scratch / "model", "--dtype float32");
+  const json config = read_json(scratch / "model" / "config.json");
+  EXPECT_EQ(config["architectures"], json::array({gemma2 ? "Gemma2ForCausalLM" : "GemmaForCausalLM"}));
+  EXPECT_EQ(config["hidden_act"], "gelu_pytorch_tanh");
+  EXPECT_EQ(config["hidden_activation"], "gelu_pytorch_tanh");
+  EXPECT_EQ(config["head_dim"], 32);
+  EXPECT_EQ(config["attention_bias"], false);
+  EXPECT_EQ(config["tie_word_embeddings"], true);
+  EXPECT_EQ(config.contains("final_logit_softcapping"), gemma2);
+  if (gemma2) {
+    EXPECT_EQ(config["query_pre_attn_scalar"], 32);
+    EXPECT_EQ(config["sliding_window"], 256);
+  }
+
+  const Safetensors file = read_safetensors(scratch / "model" / "model.safetensors");
+  EXPECT_FALSE(file.header.contains("lm_head.weight"));
+  EXPECT_EQ(file.header["model.layers.1.self_attn.q_proj.weight"]["shape"], json::array({128, 64}));
+  EXPECT_EQ(file.header["model.layers.1.self_attn.o_proj.weight"]["shape"], json::array({64, 128}));
+  EXPECT_EQ(file.header.contains("model.layers.1.pre_feedforward_layernorm.weight"), gemma2);
+  EXPECT_EQ(file.header.contains("model.layers.1.post_feedforward_layernorm.weight"), gemma2);
+  double mean, std_dev;
+  mean_and_std(f32_values(file, "model.layers.1.input_layernorm.weight"), mean, std_dev);
+  EXPECT_NEAR(mean, 0.0, 0.03);
+  EXPECT_GT(std_dev, 0.0);
+
+  const json tokenizer = read_json(scratch / "model" / "tokenizer.json");
+  std::map<std::string, int64_t> specials;
+  for (const auto& added : tokenizer["added_tokens"]) specials[added["content"]] = added["id"];
+  ASSERT_EQ(specials.size(), 4u);
+  EXPECT_EQ(config["bos_token_id"], specials["<bos>"]);
+  EXPECT_EQ(config["eos_token_id"], specials["<eos>"]);
+  const json generation = read_json(scratch / "model" / "generation_config.json");
+  EXPECT_EQ(generation["eos_token_id"], json::array({specials["<eos>"], specials["<end_of_turn>"]}));
+  const json tokenizer_config = read_json(scratch / "model" / "tokenizer_config.json");
+  EXPECT_EQ(tokenizer_config["bos_token"], "<bos>");
+  EXPECT_NE(tokenizer_config["chat_template"].get<std::string>().find("<start_of_turn>"),
+            std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Gemma, MakeExampleGemma, ::testing::Values("gemma", "gemma2"),
+                         [](const auto& info) { return info.param; });
+
 }  // namespace

@@ -44,21 +44,25 @@ const fs::path& example_model(const std::string& arch) {
   return made[arch] = dir;
 }
 
-// Concatenates the HF source tensors of one parameter along axis 0.
+float to_model_dtype(float x, DType dtype) {
+  if (dtype == DType::kFloat16) return round_to_half(x);
+  if (dtype == DType::kBFloat16) return bfloat16_to_float(float_to_bfloat16(x));
+  return x;
+}
+
+// Concatenates the HF source tensors of one parameter along axis 0; a gemma norm (add_one)
+// becomes 1 + w rounded in the source dtype (mlc-model-params.md §3.2).
 std::vector<float> read_sources(const TensorSource& source, const ParamPlan& plan) {
   std::vector<float> values;
   for (const auto& name : plan.sources) {
     auto part = source.read_f32(name);
     EXPECT_TRUE(part.ok()) << part.error().to_string();
-    if (part.ok()) values.insert(values.end(), part->begin(), part->end());
+    if (!part.ok()) continue;
+    if (plan.add_one)
+      for (float& v : *part) v = to_model_dtype(v + 1.0f, source.find(name)->dtype);
+    values.insert(values.end(), part->begin(), part->end());
   }
   return values;
-}
-
-float to_model_dtype(float x, DType dtype) {
-  if (dtype == DType::kFloat16) return round_to_half(x);
-  if (dtype == DType::kBFloat16) return bfloat16_to_float(float_to_bfloat16(x));
-  return x;
 }
 
 // Checks one converted parameter against its source values. Quantized weights: each element is
@@ -155,8 +159,17 @@ std::vector<std::string> all_quantizations() {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryArchitectureAndQuantization, PipelineTest,
-    ::testing::Combine(::testing::Values("llama", "mistral", "qwen2", "qwen3"),
+    ::testing::Combine(::testing::Values("llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2"),
                        ::testing::ValuesIn(all_quantizations())),
+    [](const auto& info) {
+      return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+    });
+
+// phi3 (renamed modules, fused HF projections copied 1:1) and phi (Phi-2: renamed modules, q/k/v
+// weights and biases fused, LayerNorm weights and biases, a biased lm_head.linear).
+INSTANTIATE_TEST_SUITE_P(
+    PhiArchitecturesEveryQuantization, PipelineTest,
+    ::testing::Combine(::testing::Values("phi3", "phi"), ::testing::ValuesIn(all_quantizations())),
     [](const auto& info) {
       return std::get<0>(info.param) + "_" + std::get<1>(info.param);
     });

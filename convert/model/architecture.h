@@ -57,6 +57,10 @@ const Architecture& llama_architecture();
 const Architecture& mistral_architecture();
 const Architecture& qwen2_architecture();
 const Architecture& qwen3_architecture();
+const Architecture& gemma_architecture();
+const Architecture& gemma2_architecture();
+const Architecture& phi3_architecture();
+const Architecture& phi_architecture();
 
 // ---- helpers shared by the architecture files -------------------------------------------
 

@@ -24,6 +24,10 @@ const std::vector<const Architecture*>& registry() {
       &model_detail::mistral_architecture(),
       &model_detail::qwen2_architecture(),
       &model_detail::qwen3_architecture(),
+      &model_detail::gemma_architecture(),
+      &model_detail::gemma2_architecture(),
+      &model_detail::phi3_architecture(),
+      &model_detail::phi_architecture(),
   };
   return table;
 }

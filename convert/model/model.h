@@ -29,6 +29,9 @@ struct ParamPlan {
                                      // embedding and lm_head rows from the checkpoint instead)
   TensorRole role;
   std::vector<std::string> sources;  // HF tensor names, concatenated along axis 0 in this order
+  // gemma/gemma2 norms: store 1 + w, the sum rounded in the source tensor's dtype before the
+  // cast to the model dtype (mlc-model-params.md §3.2).
+  bool add_one = false;
 };
 
 // gen_config / convert_weight command-line overrides (MLC's ModelConfigOverride). An unset

@@ -32,7 +32,8 @@ typedef enum aae_status {
   AAE_ERR_MISMATCH = 3,         /* weights do not fit the model library; ABI differs */
   AAE_ERR_CONTEXT_OVERFLOW = 4, /* prompt + generation exceed the context window */
   AAE_ERR_CANCELLED = 5,        /* the callback returned non-zero */
-  AAE_ERR_FAILED = 6            /* anything else: see aae_last_error() */
+  AAE_ERR_FAILED = 6,           /* anything else: see aae_last_error() */
+  AAE_ERR_OUT_OF_MEMORY = 7     /* the device lacks the memory a model needs */
 } aae_status;
 
 /* The message of the last failure on this thread ("" when none). */

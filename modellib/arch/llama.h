@@ -3,12 +3,15 @@
 // LlamaFamily<Config> and exports it with AAE_MODEL_LIB_DEFINE (modellib/export.h).
 //
 // Config (all static constexpr):
-//   using Format = FormatQ4F16_1 (or FormatQ0F32, FormatQ0F16, FormatQ4F32_1, FormatQ3F16_1)
+//   using Format = FormatQ4F16_1 (or FormatQ0F32, FormatQ0F16, FormatQ0BF16, FormatQ4F32_1,
+//                  FormatQ3F16_1, FormatQ4F16_2, FormatQ4F16_0Model, FormatQ3F16_0Model)
 //   int64_t hidden, intermediate, heads, kv_heads, head_dim, layers, vocab,
 //           context_window, prefill_chunk, sliding_window (<= 0: none), attention_sink
 //   double rope_theta, rms_eps
 //   bool tie_embeddings, qkv_bias (qwen2; qwen3 attention_bias), o_bias (qwen3 attention_bias),
 //        qk_norm (qwen3)
+//   optional: rope_ext_factors[head_dim / 2], rope_attention_factor (phi3 longrope;
+//             modellib/arch/rope_scaling.h)
 // Parameters, in metadata order (a linear is Format::kTensors pointers: weight, or
 // q_weight then q_scale): embed_tokens; per layer: input_layernorm, qkv (c_attn), [qkv bias],
 // o_proj, [o_proj bias], [q_norm, k_norm], post_attention_layernorm, gate_up_proj, down_proj;
@@ -18,8 +21,10 @@
 // for an untied head of an fp16-dtype model (MLC's lm_head outputs fp16 there).
 #pragma once
 
+#include "modellib/arch/rope_scaling.h"
 #include "modellib/kernels/attention.h"
 #include "modellib/kernels/linear.h"
+#include "modellib/kernels/model_format.h"
 #include "modellib/kernels/x86_attention.h"
 #include "modellib/support/memory.h"
 
@@ -29,8 +34,14 @@ inline constexpr uint64_t align64(uint64_t n) { return (n + 63) & ~static_cast<u
 
 template <typename Config>
 struct LlamaFamily {
-  using Format = typename Config::Format;
-  static constexpr bool kHalf = Format::kHalfParams;
+  // Config::Format is a model format (modellib/kernels/model_format.h): the weight format of
+  // the linears (Format), of the embedding table and of the head can differ (q4f16_2, "_0").
+  using ModelFormat = typename Config::Format;
+  using Format = typename LinearFormatOf<ModelFormat>::type;
+  using EmbedFormat = typename EmbeddingFormatOf<ModelFormat>::type;
+  using HeadFormat = typename PickType<Config::tie_embeddings, EmbedFormat,
+                                       typename LmHeadFormatOf<ModelFormat>::type>::type;
+  static constexpr int kHalf = ModelFormat::kParamDType;  // ParamDType of norms and biases
   static constexpr int64_t H = Config::hidden, I = Config::intermediate, Hq = Config::heads,
                            Hkv = Config::kv_heads, D = Config::head_dim, L = Config::layers,
                            V = Config::vocab, C = Config::context_window,
@@ -50,16 +61,16 @@ struct LlamaFamily {
                                           (Config::o_bias ? 1 : 0) + (Config::qk_norm ? 2 : 0) + 1 +
                                           kW + kW;
   static constexpr int64_t kEmbed = 0;
-  static constexpr int64_t layer_base(int64_t l) { return kW + l * kLayerParams; }
+  static constexpr int64_t layer_base(int64_t l) { return EmbedFormat::kTensors + l * kLayerParams; }
   static constexpr int64_t kInNorm = 0, kQkv = 1, kQkvBias = 1 + kW;
   static constexpr int64_t kO = kQkvBias + (Config::qkv_bias ? 1 : 0);
   static constexpr int64_t kOBias = kO + kW;
   static constexpr int64_t kQNorm = kOBias + (Config::o_bias ? 1 : 0), kKNorm = kQNorm + 1;
   static constexpr int64_t kPostNorm = kQNorm + (Config::qk_norm ? 2 : 0);
   static constexpr int64_t kGateUp = kPostNorm + 1, kDown = kGateUp + kW;
-  static constexpr int64_t kFinalNorm = kW + L * kLayerParams;
+  static constexpr int64_t kFinalNorm = EmbedFormat::kTensors + L * kLayerParams;
   static constexpr int64_t kLmHead = kFinalNorm + 1;
-  static constexpr int64_t kNumParams = kLmHead + (Config::tie_embeddings ? 0 : kW);
+  static constexpr int64_t kNumParams = kLmHead + (Config::tie_embeddings ? 0 : HeadFormat::kTensors);
 
   // ---- state layout (bytes from the state base, each region 64-aligned) ----
   static constexpr uint64_t kCacheOneBytes =
@@ -83,8 +94,10 @@ struct LlamaFamily {
   // Score rows exist only for the scalar attention path (head_dim not a multiple of 4).
   static constexpr uint64_t kScoresBytes = D % 4 == 0 ? 0 : align64(Hq * C * 4);
   static constexpr uint64_t kActsOffset = kScoresOffset + kScoresBytes;
-  static constexpr uint64_t kStateBytes =
-      kActsOffset + align64(static_cast<uint64_t>(ActsBytes<Format>::of(T, kMaxK)));
+  static constexpr uint64_t kActsBytes =
+      ActsBytes<Format>::of(T, kMaxK) > ActsBytes<HeadFormat>::of(1, H) ? ActsBytes<Format>::of(T, kMaxK)
+                                                                        : ActsBytes<HeadFormat>::of(1, H);
+  static constexpr uint64_t kStateBytes = kActsOffset + align64(kActsBytes);
   static constexpr uint64_t kWorkspaceBytes = kStateBytes - kKvCacheBytes;
 
   static constexpr uint32_t kMagic = 0x41414531u;  // "AAE1": prepare ran on this state
@@ -92,6 +105,7 @@ struct LlamaFamily {
     uint32_t magic;
     uint32_t linear_variant;  // LinearVariantId picked by prepare
     uint32_t attention_avx2;  // 1: x86::attend_group_avx2, 0: the portable attend_group
+    uint32_t head_variant;    // LinearVariantId of the head (HeadFormat), K = hidden
   };
 
   template <typename P>
@@ -109,11 +123,11 @@ struct LlamaFamily {
     const int64_t ks[] = {H, Hq * D, I};
     header->linear_variant = LinearKernels<Format>::pick(host->cpu_features, ks, 3);
     log_kernels(host, LinearKernels<Format>::get(header->linear_variant).name);
+    header->head_variant = LinearKernels<HeadFormat>::pick(host->cpu_features, &H, 1);
     const uint64_t avx2 = AAE_CPU_X86_AVX2 | AAE_CPU_X86_FMA | AAE_CPU_X86_F16C;
     header->attention_avx2 =
         x86::kHaveAttentionAvx2 && D % 8 == 0 && (host->cpu_features & avx2) == avx2 ? 1 : 0;
-    rope_tables(at<float>(state, kCosOffset), at<float>(state, kSinOffset), C, D,
-                Config::rope_theta);
+    rope_tables_for<Config>(at<float>(state, kCosOffset), at<float>(state, kSinOffset), C, D);
     zero_bytes(state, kKvCacheBytes);
     header->magic = kMagic;
     return AAE_MODEL_LIB_OK;
@@ -129,6 +143,15 @@ struct LlamaFamily {
 
   static int32_t prefill(const AaeHostApi* host, const void* const* params, void* state,
                          const int32_t* tokens, int32_t n_tokens, int32_t position, float* logits) {
+    const int32_t status = check_call(host, params, state, tokens, n_tokens, position);
+    if (status != AAE_MODEL_LIB_OK) return status;
+    forward(host, params, state, tokens, n_tokens, position, logits);
+    return AAE_MODEL_LIB_OK;
+  }
+
+  // The argument checks every family's prefill makes before running (the ABI's status codes).
+  static int32_t check_call(const AaeHostApi* host, const void* const* params, void* state,
+                            const int32_t* tokens, int32_t n_tokens, int32_t position) {
     if (params == nullptr || state == nullptr || tokens == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
     if (n_tokens < 1 || n_tokens > T || position < 0) return AAE_MODEL_LIB_ERR_ARGUMENT;
     if (static_cast<int64_t>(position) + n_tokens > C) return AAE_MODEL_LIB_ERR_CONTEXT;
@@ -136,7 +159,6 @@ struct LlamaFamily {
     if (at<Header>(state, kHeaderOffset)->magic != kMagic) return AAE_MODEL_LIB_ERR_NOT_PREPARED;
     for (int32_t t = 0; t < n_tokens; ++t)
       if (tokens[t] < 0 || tokens[t] >= V) return AAE_MODEL_LIB_ERR_TOKEN;
-    forward(host, params, state, tokens, n_tokens, position, logits);
     return AAE_MODEL_LIB_OK;
   }
 
@@ -146,13 +168,13 @@ struct LlamaFamily {
     return prefill(host, params, state, &token, 1, position, logits);
   }
 
- private:
+ protected:  // GemmaFamily (modellib/arch/gemma.h) reuses store_kv and attention
   // "kernels: <format> <variant>" through the host log (no libc: the message is built by hand).
   static void log_kernels(const AaeHostApi* host, const char* variant) {
     if (host->log == nullptr) return;
     char message[96];
     int n = 0;
-    const char* parts[] = {"kernels: ", Format::kName, " ", variant};
+    const char* parts[] = {"kernels: ", ModelFormat::kName, " ", variant};
     for (const char* part : parts)
       for (const char* c = part; *c != 0 && n < 95; ++c) message[n++] = *c;
     message[n] = 0;
@@ -172,7 +194,7 @@ struct LlamaFamily {
     float* act = at<float>(state, kActOffset);
     const float eps = static_cast<float>(Config::rms_eps);
 
-    for (int64_t t = 0; t < n; ++t) embedding_row<Format>(params + kEmbed, tokens[t], x + t * H, H);
+    for (int64_t t = 0; t < n; ++t) embedding_row<EmbedFormat>(params + kEmbed, tokens[t], x + t * H, H);
 
     for (int64_t l = 0; l < L; ++l) {
       const void* const* p = params + layer_base(l);
@@ -193,8 +215,11 @@ struct LlamaFamily {
     if (logits == nullptr) return;
     rms_norm<kHalf>(x + (n - 1) * H, params[kFinalNorm], xn, H, eps);
     const void* const* head = Config::tie_embeddings ? params + kEmbed : params + kLmHead;
-    linear<Format>(host, kernel, head, nullptr, xn, logits, 1, V, H, acts);
-    if (!Config::tie_embeddings && kHalf)
+    const LinearKernel head_kernel =
+        LinearKernels<HeadFormat>::get(at<Header>(state, kHeaderOffset)->head_variant);
+    linear<HeadFormat>(host, head_kernel, head, nullptr, xn, logits, 1, V, H, acts);
+    // bf16 models keep fp32 logits (MLC would round to bf16: 8 bits, too coarse to sample from).
+    if (!Config::tie_embeddings && kHalf == kParamF16)
       for (int64_t v = 0; v < V; ++v) logits[v] = round_to_half(logits[v]);
   }
 

@@ -1,5 +1,6 @@
-// aarch64 NEON variants of the unquantized formats (q0f16, q0f32): fp32 activations straight
-// from X (no prep), fp16 weights widened exactly with vcvt_f32_f16 (FCVTL, ARMv8.0), fp32 FMA.
+// aarch64 NEON variants of the unquantized formats (q0f16, q0bf16, q0f32): fp32 activations
+// straight from X (no prep), fp16 weights widened exactly with vcvt_f32_f16 (FCVTL, ARMv8.0),
+// bf16 weights by a 16-bit widening shift (USHLL), fp32 FMA. kHalf below is a ParamDType.
 // Matches rows_reference up to float summation order (4 lanes x 2 accumulators per output,
 // then a horizontal add, then the K % 8 tail in scalar).
 //
@@ -13,9 +14,13 @@
 AAE_MODELLIB_BEGIN
 
 // 8 consecutive weights of a row as two fp32 vectors.
-template <bool kHalf>
+template <int kHalf>
 AAE_ARM_INLINE void arm_load_w8(const void* row, int64_t k, float32x4_t* lo, float32x4_t* hi) {
-  if (kHalf) {
+  if (kHalf == kParamBF16) {
+    const uint16x8_t b = vld1q_u16(static_cast<const uint16_t*>(row) + k);
+    *lo = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(b), 16));
+    *hi = vreinterpretq_f32_u32(vshll_high_n_u16(b, 16));
+  } else if (kHalf) {
     const uint16x8_t h = vld1q_u16(static_cast<const uint16_t*>(row) + k);
     *lo = vcvt_f32_f16(vreinterpret_f16_u16(vget_low_u16(h)));
     *hi = vcvt_high_f32_f16(vreinterpretq_f16_u16(h));
@@ -26,13 +31,13 @@ AAE_ARM_INLINE void arm_load_w8(const void* row, int64_t k, float32x4_t* lo, flo
   }
 }
 
-template <bool kHalf>
+template <int kHalf>
 AAE_ARM_INLINE const void* arm_float_row(const void* base, int64_t n, int64_t K) {
   return static_cast<const char*>(base) + n * K * (kHalf ? 2 : 4);
 }
 
 // Y[t * ldy + n + r] = W[n + r, :] . X[t, :] for r < R, t0 <= t < t0 + TT.
-template <bool kHalf, int R, int TT>
+template <int kHalf, int R, int TT>
 AAE_ARM_INLINE void arm_float_tile(const void* w, const float* X, float* Y, int64_t ldy,
                                    int64_t t0, int64_t n, int64_t K) {
   const void* row[R];
@@ -68,7 +73,7 @@ AAE_ARM_INLINE void arm_float_tile(const void* w, const float* X, float* Y, int6
 }
 
 // The LinearRowsFn body: rows [n0, n1) for T tokens (w = {weight}; acts is X[T, K]).
-template <bool kHalf>
+template <int kHalf>
 inline void arm_float_rows(const void* const* w, const void* acts, float* Y, int64_t ldy, int64_t T,
                            int64_t n0, int64_t n1, int64_t K) {
   const float* X = static_cast<const float*>(acts);
@@ -99,6 +104,12 @@ struct LinearVariant<FormatQ0F32, kLinearNeon> {
   static constexpr bool kAvailable = true;
   static bool supported(uint64_t f, int64_t) { return arm_has_neon(f); }
   static LinearKernel kernel() { return LinearKernel{"arm-neon-f32", nullptr, &arm_float_rows<false>}; }
+};
+template <>
+struct LinearVariant<FormatQ0BF16, kLinearNeon> {
+  static constexpr bool kAvailable = true;
+  static bool supported(uint64_t f, int64_t) { return arm_has_neon(f); }
+  static LinearKernel kernel() { return LinearKernel{"arm-neon-f32", nullptr, &arm_float_rows<kParamBF16>}; }
 };
 
 AAE_MODELLIB_END

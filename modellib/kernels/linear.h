@@ -69,10 +69,18 @@ struct LinearKernels {
 
 // X: [T, K] fp32; Y: [T, N] fp32 (row stride N); bias: model-dtype [N] or null; acts: scratch of
 // ActsBytes<Format>::of(T, K) bytes, 64-aligned (unused by variants without prep).
+// w: the format's Format::kTensors parameter pointers; KN formats also get &N appended here.
 template <typename Format>
-inline void linear(const AaeHostApi* host, const LinearKernel& kernel, const void* const* w,
+inline void linear(const AaeHostApi* host, const LinearKernel& kernel, const void* const* w_params,
                    const void* bias, const float* X, float* Y, int64_t T, int64_t N, int64_t K,
                    void* acts) {
+  const void* const* w = w_params;
+  const void* with_rows[3] = {nullptr, nullptr, &N};
+  if constexpr (AppendsRowCount<Format>::value) {
+    with_rows[0] = w_params[0];
+    with_rows[1] = w_params[1];
+    w = with_rows;
+  }
   const void* input = X;
   if (kernel.prep != nullptr) {
     kernel.prep(X, T, K, acts);
@@ -83,7 +91,7 @@ inline void linear(const AaeHostApi* host, const LinearKernel& kernel, const voi
     kernel.rows(w, input, Y, N, T, n0, n1, K);
     if (bias == nullptr) return;
     for (int64_t t = 0; t < T; ++t)
-      for (int64_t n = n0; n < n1; ++n) Y[t * N + n] += load_param<Format::kHalfParams>(bias, n);
+      for (int64_t n = n0; n < n1; ++n) Y[t * N + n] += load_param<Format::kParamDType>(bias, n);
   };
   parallel_for(host, (N + kRowBlock - 1) / kRowBlock, body);
 }

@@ -101,6 +101,12 @@ template <>
 struct ActsBytes<FormatQ4F32_1> : ActsBytes<GroupQuantFormat<4, 32, 7, false>> {};
 template <>
 struct ActsBytes<FormatQ3F16_1> : ActsBytes<GroupQuantFormat<3, 40, 3, true>> {};
+// The KN formats reserve the same (their x86/NEON variants read fp32 activations today; the
+// reservation keeps the state size one rule per quantization kind, compiler/codegen.cc).
+template <>
+struct ActsBytes<FormatQ4F16_0> : ActsBytes<GroupQuantFormat<4, 32, 7, true>> {};
+template <>
+struct ActsBytes<FormatQ3F16_0> : ActsBytes<GroupQuantFormat<3, 40, 3, true>> {};
 
 // Nearest-even rounding of |v| < 2^22 without libm or SSE4.1 (adding 1.5 * 2^23 leaves the
 // rounded integer in the low mantissa bits).
@@ -230,5 +236,42 @@ template <>
 struct LinearVariant<FormatQ4F32_1, kLinearScalarI8> : ScalarI8Variant<4, 32, 7, false> {};
 template <>
 struct LinearVariant<FormatQ3F16_1, kLinearScalarI8> : ScalarI8Variant<3, 40, 3, true> {};
+
+// The scalar int8 variant of the KN ("_0") formats: the same math reading the transposed codes.
+template <typename F>
+inline void rows_scalar_i8_kn(const void* const* w, const void* acts, float* Y, int64_t ldy, int64_t T,
+                              int64_t n0, int64_t n1, int64_t K) {
+  constexpr int kGroup = F::kPerWord * F::kWordsPerGroup;
+  using A = Q8Acts<kGroup>;
+  const int64_t G = A::groups(K), N = F::row_count(w);
+  for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t t = 0; t < T; ++t) {
+      const int8_t* q = A::q(acts, t, K);
+      const float* d = A::d(acts, t, K);
+      const float* corr = A::corr(acts, t, K);
+      float acc = 0.0f;
+      for (int64_t g = 0; g < G; ++g) {
+        int32_t dot = 0;  // padding codes meet zero activations
+        for (int i = 0; i < kGroup; ++i) dot += F::code(w, n, g * kGroup + i, N) * q[g * kGroup + i];
+        acc += F::scale(w, n, g, N) * (d[g] * static_cast<float>(dot) - corr[g]);
+      }
+      Y[t * ldy + n] = acc;
+    }
+  }
+}
+
+template <typename F>
+struct ScalarI8KnVariant {
+  static constexpr bool kAvailable = true;
+  static bool supported(uint64_t, int64_t) { return true; }
+  static LinearKernel kernel() {
+    return LinearKernel{"scalar-i8", &prep_q8_natural<F::kPerWord * F::kWordsPerGroup, F::kZero>,
+                        &rows_scalar_i8_kn<F>};
+  }
+};
+template <>
+struct LinearVariant<FormatQ4F16_0, kLinearScalarI8> : ScalarI8KnVariant<FormatQ4F16_0> {};
+template <>
+struct LinearVariant<FormatQ3F16_0, kLinearScalarI8> : ScalarI8KnVariant<FormatQ3F16_0> {};
 
 AAE_MODELLIB_END

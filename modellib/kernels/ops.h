@@ -8,8 +8,8 @@
 AAE_MODELLIB_BEGIN
 
 // y[i] = w[i] * x[i] / sqrt(mean(x^2) + eps), fp32 accumulation, eps inside the root.
-// w is a model-dtype parameter (fp16 when kHalf). x and y may alias.
-template <bool kHalf>
+// w is a model-dtype parameter (kHalf: a ParamDType; a bool means fp16 or not). x and y may alias.
+template <int kHalf>
 inline void rms_norm(const float* x, const void* w, float* y, int64_t n, float eps) {
   float sum = 0.0f;
   for (int64_t i = 0; i < n; ++i) sum += x[i] * x[i];

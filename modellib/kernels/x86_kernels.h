@@ -1,5 +1,6 @@
 // x86-64 SIMD variants of the linear kernels: LinearVariant<Format, kLinearX86Avx2> and
-// <Format, kLinearX86Avx512> specialisations, one header per format family. On other targets
+// <Format, kLinearX86Avx512> specialisations, one header per format family (x86_kn.h, x86_q4kn.h:
+// the KN-layout "_0" formats). On other targets
 // this header defines nothing.
 #pragma once
 
@@ -16,6 +17,8 @@
 #include "modellib/kernels/x86_q0.h"
 #include "modellib/kernels/x86_q3.h"
 #include "modellib/kernels/x86_q4.h"
+#include "modellib/kernels/x86_kn.h"
+#include "modellib/kernels/x86_q4kn.h"
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif

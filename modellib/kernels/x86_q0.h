@@ -1,6 +1,6 @@
-// q0f16 / q0f32 linear kernels for x86-64: fp32 activations (no prep), fp16 weights widened with
-// F16C (AVX2, 8 per vcvtph2ps ymm) or AVX-512F (16 per vcvtph2ps zmm), fp32 weights loaded
-// as is; FMA accumulation.
+// q0f16 / q0bf16 / q0f32 linear kernels for x86-64: fp32 activations (no prep), fp16 weights
+// widened with F16C (AVX2, 8 per vcvtph2ps ymm) or AVX-512F (16 per vcvtph2ps zmm), bf16
+// weights by a zero-extend and a 16-bit shift, fp32 weights loaded as is; FMA accumulation.
 //
 // q0_tile_* computes R rows x C tokens over k in [k0, k1): each weight vector is converted once
 // and applied to C tokens, each activation vector is applied to R rows. rows() blocks K in
@@ -30,6 +30,21 @@ AAE_X86_AVX512 inline __m512 load16_f32(const float* w) { return _mm512_loadu_ps
 
 inline float to_f32(uint16_t h) { return half_to_float(h); }
 inline float to_f32(float f) { return f; }
+
+// A q0bf16 weight: its own element type so the tiles below pick the bfloat16 widening (a
+// 16-bit shift into the top of a float: zero-extend, then shift left).
+struct Bf16 {
+  uint16_t bits;
+};
+AAE_X86_AVX2 inline __m256 load8_f32(const Bf16* w) {
+  const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+AAE_X86_AVX512 inline __m512 load16_f32(const Bf16* w) {
+  const __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+}
+inline float to_f32(Bf16 b) { return bf16_to_float(b.bits); }
 
 // Y[t0 + t, n + r] (+)= sum_{k0 <= k < k1} W[n + r, k] X[t0 + t, k]; `accumulate` adds to Y
 // (later K chunks). W: row n's weights (rows K elements apart).
@@ -187,6 +202,10 @@ template <>
 struct LinearVariant<FormatQ0F16, kLinearX86Avx512> : x86::Q0Avx512Variant<uint16_t> {};
 template <>
 struct LinearVariant<FormatQ0F32, kLinearX86Avx512> : x86::Q0Avx512Variant<float> {};
+template <>
+struct LinearVariant<FormatQ0BF16, kLinearX86Avx2> : x86::Q0Avx2Variant<x86::Bf16> {};
+template <>
+struct LinearVariant<FormatQ0BF16, kLinearX86Avx512> : x86::Q0Avx512Variant<x86::Bf16> {};
 
 AAE_MODELLIB_END
 #endif  // __x86_64__

@@ -67,4 +67,7 @@ inline uint16_t float_to_half(float f) {
 // Round-trips through half: the value an fp16 store would keep.
 inline float round_to_half(float f) { return half_to_float(float_to_half(f)); }
 
+// bfloat16 is the top half of a binary32, so widening is a 16-bit shift (exact).
+inline float bf16_to_float(uint16_t b) { return float_of(static_cast<uint32_t>(b) << 16); }
+
 AAE_MODELLIB_END

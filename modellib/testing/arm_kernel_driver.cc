@@ -64,10 +64,15 @@ bool model_ok(mt::WeightKind kind, uint64_t features) {
   std::vector<int32_t> tokens;
   for (int i = 0; i < 12; ++i) tokens.push_back((i * 37 + 11) % 97);
   const int64_t ks[] = {C::hidden, C::heads * C::head_dim, C::intermediate};
-  const ml::LinearKernel kernel = ml::LinearKernels<F>::get(ml::LinearKernels<F>::pick(features, ks, 3));
-  int group = 0;
-  if constexpr (F::kTensors == 2) group = kernel.prep == nullptr ? 0 : F::kWordsPerGroup * F::kPerWord;
-  const auto ref = mt::reference_logits(model, tokens, group);
+  using Linear = typename Model::Format;  // the model format's linear / head weight formats
+  using Head = typename Model::HeadFormat;
+  const ml::LinearKernel kernel = ml::LinearKernels<Linear>::get(ml::LinearKernels<Linear>::pick(features, ks, 3));
+  const ml::LinearKernel head = ml::LinearKernels<Head>::get(ml::LinearKernels<Head>::pick(features, ks, 1));
+  int group = 0, head_group = 0;
+  if constexpr (Linear::kTensors == 2)
+    group = kernel.prep == nullptr ? 0 : Linear::kWordsPerGroup * Linear::kPerWord;
+  if constexpr (Head::kTensors == 2) head_group = head.prep == nullptr ? 0 : Head::kWordsPerGroup * Head::kPerWord;
+  const auto ref = mt::reference_logits(model, tokens, group, head_group);
   std::vector<uint64_t> storage(Model::kStateBytes / 8 + 8);
   const AaeHostApi* host = mt::threaded_host(features);
   std::vector<float> logits(C::vocab);
@@ -81,10 +86,11 @@ bool model_ok(mt::WeightKind kind, uint64_t features) {
         worst = 1e9;
         break;
       }
-      worst = std::max(worst, mt::relative_error(logits, ref[p]));
+      const double e = mt::relative_error(logits, ref[p]);
+      if (!(e <= worst)) worst = e;  // NaN-safe
     }
   }
-  const bool ok = worst <= (group > 0 ? 1e-2 : 1e-4);
+  const bool ok = worst <= (group > 0 || head_group > 0 ? 1e-2 : 1e-4);
   std::printf("model %s %s: %.3g%s\n", F::kName, kernel.name, worst, ok ? "" : " FAIL");
   return ok;
 }
@@ -94,6 +100,10 @@ bool models_ok(uint64_t features) {
   ok = model_ok<ml::FormatQ0F16>(mt::WeightKind::kF16, features) && ok;
   ok = model_ok<ml::FormatQ4F16_1>(mt::WeightKind::kQ4F16, features) && ok;
   ok = model_ok<ml::FormatQ4F32_1>(mt::WeightKind::kQ4F32, features) && ok;
+  ok = model_ok<ml::FormatQ0BF16>(mt::WeightKind::kBF16, features) && ok;
+  ok = model_ok<ml::FormatQ4F16_2>(mt::WeightKind::kQ4F16_2, features) && ok;
+  ok = model_ok<ml::FormatQ4F16_0Model>(mt::WeightKind::kQ4F16_0, features) && ok;
+  ok = model_ok<ml::FormatQ3F16_0Model>(mt::WeightKind::kQ3F16_0, features) && ok;
   return model_ok<ml::FormatQ3F16_1>(mt::WeightKind::kQ3F16, features) && ok;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 
 #include "modellib/kernels/linear.h"
@@ -14,22 +15,47 @@ namespace {
 
 namespace ml = aae::modellib;
 
-// Owned tensors of one linear in a Format's layout, plus their pointer list.
+// Owned tensors of one linear in a Format's layout, plus their pointer list (KN formats: a
+// third entry pointing at N, as linear() appends it; set by bind() once the object stays put).
 struct Weights {
   std::vector<uint8_t> a, b;
-  const void* ptrs[2] = {nullptr, nullptr};
+  int64_t rows = 0;
+  const void* ptrs[3] = {nullptr, nullptr, nullptr};
+  void bind() {
+    ptrs[0] = a.data();
+    ptrs[1] = b.empty() ? nullptr : b.data();
+    ptrs[2] = &rows;
+  }
 };
+
+// The NK words/scales of a group format stored transposed for the KN ("_0") formats.
+template <typename Format>
+void transpose_for_kn(Weights& w, int64_t N, int64_t G) {
+  if constexpr (ml::AppendsRowCount<Format>::value) {
+    const int64_t words = G * Format::kWordsPerGroup;
+    std::vector<uint8_t> a(w.a.size()), b(w.b.size());
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t j = 0; j < words; ++j) std::memcpy(&a[(j * N + n) * 4], &w.a[(n * words + j) * 4], 4);
+      for (int64_t g = 0; g < G; ++g) std::memcpy(&b[(g * N + n) * 2], &w.b[(n * G + g) * 2], 2);
+    }
+    w.a.swap(a);
+    w.b.swap(b);
+  }
+}
 
 template <typename Format>
 Weights make_weights(int64_t N, int64_t K, std::mt19937& rng) {
   Weights w;
   std::normal_distribution<float> normal(0.0f, 0.05f);
+  w.rows = N;
   if constexpr (Format::kTensors == 1) {
-    const bool half = Format::kHalfParams;
+    const bool half = Format::kParamDType != ml::kParamF32;
     w.a.resize(N * K * (half ? 2 : 4));
     for (int64_t i = 0; i < N * K; ++i) {
       const float v = normal(rng);
-      if (half) {
+      if (Format::kParamDType == ml::kParamBF16) {
+        reinterpret_cast<uint16_t*>(w.a.data())[i] = aae::float_to_bfloat16(v);
+      } else if (half) {
         reinterpret_cast<uint16_t*>(w.a.data())[i] = aae::float_to_half(v);
       } else {
         reinterpret_cast<float*>(w.a.data())[i] = v;
@@ -56,9 +82,8 @@ Weights make_weights(int64_t N, int64_t K, std::mt19937& rng) {
         reinterpret_cast<float*>(w.b.data())[i] = scale(rng);
       }
     }
+    transpose_for_kn<Format>(w, N, G);
   }
-  w.ptrs[0] = w.a.data();
-  w.ptrs[1] = w.b.empty() ? nullptr : w.b.data();
   return w;
 }
 
@@ -119,7 +144,8 @@ void check_variant(uint32_t id, uint64_t features, SuiteResult& result) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (const Shape& s : shapes) {
     if (!Kernels::supported(id, features, s.K)) continue;
-    const Weights w = make_weights<Format>(s.N, s.K, rng);
+    Weights w = make_weights<Format>(s.N, s.K, rng);
+    w.bind();
     std::vector<float> dense(s.N * s.K);
     for (int64_t n = 0; n < s.N; ++n) Format::dequant_row(w.ptrs, n, dense.data() + n * s.K, s.K);
     for (int64_t T : tokens) {
@@ -185,6 +211,9 @@ SuiteResult run_linear_kernel_suite(uint64_t cpu_features, uint32_t only_variant
     check_variant<ml::FormatQ4F16_1>(id, cpu_features, result);
     check_variant<ml::FormatQ4F32_1>(id, cpu_features, result);
     check_variant<ml::FormatQ3F16_1>(id, cpu_features, result);
+    check_variant<ml::FormatQ0BF16>(id, cpu_features, result);
+    check_variant<ml::FormatQ4F16_0>(id, cpu_features, result);
+    check_variant<ml::FormatQ3F16_0>(id, cpu_features, result);
   }
   return result;
 }

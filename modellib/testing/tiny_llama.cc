@@ -16,7 +16,47 @@
 namespace aae::modellib_testing {
 namespace {
 
-bool half_params(WeightKind k) { return k != WeightKind::kF32 && k != WeightKind::kQ4F32; }
+bool half_params(WeightKind k) {
+  return k != WeightKind::kF32 && k != WeightKind::kQ4F32 && k != WeightKind::kBF16;
+}
+
+enum class Role { kLinear, kEmbedding, kLmHead };
+
+// The storage of one matrix: dense (f32, f16 or bf16) or group-quantized (NK or KN).
+struct Storage {
+  WeightKind dense = WeightKind::kF32;  // kF32, kF16 or kBF16 when not quantized
+  bool quantized = false, q3 = false, f32_scale = false, kn = false;
+};
+
+Storage storage_of(WeightKind kind, Role role) {
+  Storage s;
+  switch (kind) {
+    case WeightKind::kF32: case WeightKind::kF16: case WeightKind::kBF16: s.dense = kind; break;
+    case WeightKind::kQ4F16_2:
+      if (role == Role::kLinear) s.quantized = true;
+      else s.dense = WeightKind::kF16;
+      break;
+    case WeightKind::kQ4F16_0: case WeightKind::kQ3F16_0:
+      s.quantized = true;
+      s.q3 = kind == WeightKind::kQ3F16_0;
+      s.kn = role != Role::kEmbedding;
+      break;
+    default:
+      s.quantized = true;
+      s.q3 = kind == WeightKind::kQ3F16;
+      s.f32_scale = kind == WeightKind::kQ4F32;
+  }
+  return s;
+}
+
+// [rows, cols] -> [cols, rows].
+template <typename T>
+std::vector<T> transposed(const std::vector<T>& v, int64_t rows, int64_t cols) {
+  std::vector<T> out(v.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) out[c * rows + r] = v[r * cols + c];
+  return out;
+}
 
 template <typename T>
 const void* store(TinyModel& m, const std::vector<T>& data) {
@@ -30,7 +70,14 @@ const void* store(TinyModel& m, const std::vector<T>& data) {
 Dense small_param(TinyModel& m, std::mt19937& rng, int64_t n, double center, double spread) {
   std::uniform_real_distribution<double> d(-spread, spread);
   Dense out{1, n, std::vector<double>(n)};
-  if (half_params(m.kind)) {
+  if (m.kind == WeightKind::kBF16) {
+    std::vector<uint16_t> h(n);
+    for (int64_t i = 0; i < n; ++i) {
+      h[i] = aae::float_to_bfloat16(static_cast<float>(center + d(rng)));
+      out.v[i] = aae::bfloat16_to_float(h[i]);
+    }
+    m.params.push_back(store(m, h));
+  } else if (half_params(m.kind)) {
     std::vector<uint16_t> h(n);
     for (int64_t i = 0; i < n; ++i) {
       h[i] = aae::float_to_half(static_cast<float>(center + d(rng)));
@@ -45,23 +92,26 @@ Dense small_param(TinyModel& m, std::mt19937& rng, int64_t n, double center, dou
   return out;
 }
 
-// A linear [N, K] in the model's weight format, values of roughly unit gain.
-Dense linear(TinyModel& m, std::mt19937& rng, int64_t N, int64_t K) {
+// A linear [N, K] in the weight format of its role, values of roughly unit gain.
+Dense linear(TinyModel& m, std::mt19937& rng, int64_t N, int64_t K, Role role = Role::kLinear) {
   Dense out{N, K, std::vector<double>(N * K)};
   const double amp = 1.5 / std::sqrt(static_cast<double>(K));
   std::uniform_real_distribution<double> d(-amp, amp);
-  if (m.kind == WeightKind::kF32 || m.kind == WeightKind::kF16) {
+  const Storage st = storage_of(m.kind, role);
+  if (!st.quantized) {
     std::vector<float> f(N * K);
     std::vector<uint16_t> h(N * K);
     for (int64_t i = 0; i < N * K; ++i) {
       f[i] = static_cast<float>(d(rng));
-      h[i] = aae::float_to_half(f[i]);
-      out.v[i] = m.kind == WeightKind::kF32 ? f[i] : aae::half_to_float(h[i]);
+      h[i] = st.dense == WeightKind::kBF16 ? aae::float_to_bfloat16(f[i]) : aae::float_to_half(f[i]);
+      out.v[i] = st.dense == WeightKind::kF32    ? f[i]
+                 : st.dense == WeightKind::kBF16 ? aae::bfloat16_to_float(h[i])
+                                                 : aae::half_to_float(h[i]);
     }
-    m.params.push_back(m.kind == WeightKind::kF32 ? store(m, f) : store(m, h));
+    m.params.push_back(st.dense == WeightKind::kF32 ? store(m, f) : store(m, h));
     return out;
   }
-  const bool q3 = m.kind == WeightKind::kQ3F16;
+  const bool q3 = st.q3;
   const int bits = q3 ? 3 : 4, group = q3 ? 40 : 32, zero = q3 ? 3 : 7, per_word = 32 / bits;
   const int64_t G = (K + group - 1) / group, W = group / per_word;
   std::vector<uint32_t> words(N * G * W);
@@ -74,7 +124,7 @@ Dense linear(TinyModel& m, std::mt19937& rng, int64_t N, int64_t K) {
   for (int64_t i = 0; i < N * G; ++i) {
     fs[i] = static_cast<float>(sd(rng));
     hs[i] = aae::float_to_half(fs[i]);
-    scale[i] = m.kind == WeightKind::kQ4F32 ? fs[i] : aae::half_to_float(hs[i]);
+    scale[i] = st.f32_scale ? fs[i] : aae::half_to_float(hs[i]);
   }
   for (int64_t n = 0; n < N; ++n)
     for (int64_t k = 0; k < K; ++k) {
@@ -83,8 +133,13 @@ Dense linear(TinyModel& m, std::mt19937& rng, int64_t N, int64_t K) {
       const int q = static_cast<int>((word >> (bits * (i % per_word))) & ((1u << bits) - 1));
       out.v[n * K + k] = (q - zero) * scale[n * G + g];
     }
+  if (st.kn) {  // the "_0" codes store both tensors transposed: [G*W, N] and [G, N]
+    m.params.push_back(store(m, transposed(words, N, G * W)));
+    m.params.push_back(store(m, transposed(hs, N, G)));
+    return out;
+  }
   m.params.push_back(store(m, words));
-  m.params.push_back(m.kind == WeightKind::kQ4F32 ? store(m, fs) : store(m, hs));
+  m.params.push_back(st.f32_scale ? store(m, fs) : store(m, hs));
   return out;
 }
 
@@ -140,7 +195,7 @@ TinyModel make_tiny_model(const TinyDims& dims, WeightKind kind, uint32_t seed) 
   std::mt19937 rng(seed);
   const int64_t H = dims.hidden, D = dims.head_dim;
   const int64_t qkv_rows = (dims.heads + 2 * dims.kv_heads) * D;
-  m.embed = linear(m, rng, dims.vocab, H);
+  m.embed = linear(m, rng, dims.vocab, H, Role::kEmbedding);
   for (int64_t l = 0; l < dims.layers; ++l) {
     TinyLayer L;
     L.in_norm = small_param(m, rng, H, 1.0, 0.2);
@@ -158,15 +213,19 @@ TinyModel make_tiny_model(const TinyDims& dims, WeightKind kind, uint32_t seed) 
     m.layers.push_back(std::move(L));
   }
   m.final_norm = small_param(m, rng, H, 1.0, 0.2);
-  if (!dims.tie) m.lm_head = linear(m, rng, dims.vocab, H);
+  if (!dims.tie) m.lm_head = linear(m, rng, dims.vocab, H, Role::kLmHead);
   return m;
 }
 
 std::vector<std::vector<double>> reference_logits(const TinyModel& m,
                                                   const std::vector<int32_t>& tokens,
-                                                  int int8_group) {
+                                                  int int8_group, int head_int8_group) {
   auto q8 = [int8_group](std::vector<double> x) {
     quantize_activations(x, int8_group);
+    return x;
+  };
+  auto head_q8 = [&](std::vector<double> x) {
+    quantize_activations(x, head_int8_group < 0 ? int8_group : head_int8_group);
     return x;
   };
   const TinyDims& d = m.dims;
@@ -227,7 +286,7 @@ std::vector<std::vector<double>> reference_logits(const TinyModel& m,
     }
     std::vector<double> xn(H);
     rms_norm(x.data(), m.final_norm, xn.data(), H, d.rms_eps);
-    std::vector<double> logits = matvec(d.tie ? m.embed : m.lm_head, q8(xn), nullptr);
+    std::vector<double> logits = matvec(d.tie ? m.embed : m.lm_head, head_q8(xn), nullptr);
     if (!d.tie && half_params(m.kind))
       for (auto& e : logits) e = fp16_round(e);
     all.push_back(std::move(logits));
@@ -276,7 +335,8 @@ uint64_t host_cpu_features() {
 double relative_error(const std::vector<float>& a, const std::vector<double>& b) {
   double diff = 0, mag = 0;
   for (size_t i = 0; i < b.size(); ++i) {
-    diff = std::max(diff, std::fabs(a[i] - b[i]));
+    const double d = std::fabs(a[i] - b[i]);
+    if (!(d <= diff)) diff = d;  // a NaN on either side makes the result NaN
     mag = std::max(mag, std::fabs(b[i]));
   }
   return diff / mag;

@@ -10,7 +10,9 @@
 
 namespace aae::modellib_testing {
 
-enum class WeightKind { kF32, kF16, kQ4F16, kQ4F32, kQ3F16 };
+// kQ4F16_2: q4f16_1 linears, fp16 embedding and lm_head. kQ4F16_0 / kQ3F16_0: linears and
+// lm_head in the KN layout ([4G, N] words, [G, N] scales), the embedding in the NK layout.
+enum class WeightKind { kF32, kF16, kQ4F16, kQ4F32, kQ3F16, kBF16, kQ4F16_2, kQ4F16_0, kQ3F16_0 };
 
 struct TinyDims {
   int64_t hidden = 64, intermediate = 96, heads = 4, kv_heads = 2, head_dim = 16, layers = 2,
@@ -45,9 +47,11 @@ TinyModel make_tiny_model(const TinyDims& dims, WeightKind kind, uint32_t seed);
 // fp16-dtype heads rounded through fp16. int8_group > 0: every linear's input first goes
 // through the int8 activation rounding of the kernels' i8 variants, in groups of that size
 // (32 for 4-bit formats, 40 for 3-bit), so those variants can be checked tightly too.
+// head_int8_group: the same for the head's input when the head's kernel differs from the
+// linears' (-1: int8_group).
 std::vector<std::vector<double>> reference_logits(const TinyModel& model,
                                                   const std::vector<int32_t>& tokens,
-                                                  int int8_group = 0);
+                                                  int int8_group = 0, int head_int8_group = -1);
 
 // A host table whose parallel_for splits work across 3 std::threads.
 const AaeHostApi* threaded_host(uint64_t cpu_features);

@@ -1,16 +1,15 @@
-// The C API (include/sphere_aae/aae.h) over aae::Engine. Every entry point catches what the C++
-// side could throw (std::bad_alloc, mainly) so nothing unwinds into C, Swift or JNI frames.
+// The C API (include/sphere_aae/aae.h) over aae::Engine (held by a ChatEngine when the model has
+// a conversation template; chat completions are in chat_capi.cc). Every entry point catches
+// what the C++ side could throw (std::bad_alloc, mainly) so nothing unwinds into C, Swift or
+// JNI frames.
 #include "sphere_aae/aae.h"
 
+#include <memory>
 #include <string>
 
 #include "runtime/capi/capi_support.h"
 #include "runtime/engine/engine.h"
 #include "sphere_aae/version.h"
-
-struct aae_engine {
-  aae::Engine engine;
-};
 
 namespace aae::capi {
 
@@ -52,7 +51,17 @@ aae_status aae_engine_create(const aae_engine_params* params, aae_engine** out_e
     options.num_threads = params->num_threads;
     auto engine = aae::Engine::open(options);
     if (!engine.ok()) return fail(engine.error());
-    *out_engine = new aae_engine{std::move(engine).value()};
+    auto handle = std::make_unique<aae_engine>();
+    auto conv = aae::read_conv_template(engine->chat_config());
+    if (conv.ok()) {
+      auto chat = aae::ChatEngine::from_engine(std::move(engine).value());
+      if (!chat.ok()) return fail(chat.error());
+      handle->chat = std::make_unique<aae::ChatEngine>(std::move(chat).value());
+    } else {
+      handle->chat_unavailable = conv.error();
+      handle->plain = std::make_unique<aae::Engine>(std::move(engine).value());
+    }
+    *out_engine = handle.release();
     return AAE_OK;
   });
 }
@@ -62,7 +71,7 @@ void aae_engine_free(aae_engine* engine) { delete engine; }
 void aae_generate_default_params(const aae_engine* engine, aae_generate_params* params) {
   if (params == nullptr) return;
   aae::SamplingParams sampling;  // temperature 1, top_p 1, penalty 1
-  if (engine != nullptr) sampling = engine->engine.default_sampling();
+  if (engine != nullptr) sampling = engine->engine().default_sampling();
   params->max_tokens = 256;
   params->temperature = static_cast<float>(sampling.temperature);
   params->top_p = static_cast<float>(sampling.top_p);
@@ -98,7 +107,7 @@ aae_status aae_engine_generate(aae_engine* engine, const char* prompt,
         return callback(user, text.data(), text.size()) == 0;
       };
     }
-    auto result = engine->engine.generate(prompt, options, on_text);
+    auto result = engine->engine().generate(prompt, options, on_text);
     if (!result.ok()) return fail(result.error());
     if (n_generated != nullptr) *n_generated = static_cast<int32_t>(result->generated_tokens);
     if (result->stop_reason == aae::StopReason::kCancelled)

@@ -1,14 +1,29 @@
-// Shared by the C API's translation units: the thread-local last error, the mapping of
-// aae::ErrorCode to aae_status, and `guarded`, which keeps C++ exceptions (std::bad_alloc,
-// mainly) from unwinding into C, Swift or JNI frames.
+// Shared by the C API's translation units: the engine handle, the thread-local last error, the
+// mapping of aae::ErrorCode to aae_status, and `guarded`, which keeps C++ exceptions
+// (std::bad_alloc, mainly) from unwinding into C, Swift or JNI frames.
 #pragma once
 
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 
 #include "runtime/base/status.h"
+#include "runtime/chat/chat_completion.h"
+#include "runtime/engine/engine.h"
 #include "sphere_aae/aae.h"
+
+// The handle behind aae_engine*. Made only by aae_engine_create. A model whose chat config has
+// no usable conv_template still generates raw completions (aae_engine_generate): then `chat` is
+// empty, `plain` holds the engine and `chat_unavailable` says why chat completions fail.
+struct aae_engine {
+  std::unique_ptr<aae::ChatEngine> chat;
+  std::unique_ptr<aae::Engine> plain;
+  aae::Error chat_unavailable;
+
+  aae::Engine& engine() { return chat ? chat->engine() : *plain; }
+  const aae::Engine& engine() const { return chat ? chat->engine() : *plain; }
+};
 
 namespace aae::capi {
 

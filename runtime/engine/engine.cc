@@ -114,6 +114,7 @@ struct Engine::State {
   Tokenizer tokenizer;
   Session session;
   int32_t active_vocab = 0;  // ids the sampler may pick: those the tokenizer can decode
+  std::vector<int32_t> kv_ids;  // what the session's KV cache holds (size == position)
 };
 
 Engine::Engine(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -149,7 +150,10 @@ Result<Engine> Engine::open(const EngineOptions& options) {
   const int32_t active = std::min<int32_t>(tokenizer->vocab_size(), session->vocab_size());
   auto state = std::unique_ptr<State>(new State{dir, std::move(config).value(),
                                                 std::move(tokenizer).value(),
-                                                std::move(session).value(), active});
+                                                std::move(session).value(), active, {}});
+  // The cache never grows past the window: no reallocation while decoding.
+  const int64_t window = state->session.context_window_size();
+  state->kv_ids.reserve(static_cast<size_t>(std::max<int64_t>(window, 0)));
   return Engine(std::move(state));
 }
 
@@ -165,6 +169,52 @@ const ChatConfig& Engine::chat_config() const { return state_->config; }
 const Tokenizer& Engine::tokenizer() const { return state_->tokenizer; }
 const ModelLibInfo& Engine::model_lib_info() const { return state_->session.info(); }
 int64_t Engine::context_window_size() const { return state_->session.context_window_size(); }
+const std::string& Engine::model_dir() const { return state_->model_dir; }
+const std::vector<int32_t>& Engine::cached_token_ids() const { return state_->kv_ids; }
+
+Result<PrefillReuse> Engine::prefill_reusing_cache(std::span<const int32_t> ids) {
+  State& s = *state_;
+  if (ids.empty()) {
+    return coded(ErrorCode::kInvalidArgument, "cannot prefill an empty sequence of token ids");
+  }
+  const int64_t window = s.session.context_window_size();
+  if (static_cast<int64_t>(ids.size()) > window) {
+    return coded(ErrorCode::kContextOverflow,
+                 "the prompt is " + std::to_string(ids.size()) +
+                     " tokens but the context window is " + std::to_string(window) + " tokens",
+                 "shorten the conversation, or compile the model library with a larger window "
+                 "(sphere_aae compile --overrides \"context_window_size=N\")");
+  }
+  size_t keep = 0;
+  const size_t limit = std::min(s.kv_ids.size(), ids.size() - 1);
+  while (keep < limit && s.kv_ids[keep] == ids[keep]) ++keep;
+  AAE_TRY(s.session.truncate(static_cast<int64_t>(keep)));
+  s.kv_ids.resize(keep);
+  AAE_TRY(s.session.prefill(ids.subspan(keep)));
+  s.kv_ids.insert(s.kv_ids.end(), ids.begin() + static_cast<std::ptrdiff_t>(keep), ids.end());
+  PrefillReuse reuse;
+  reuse.cached_tokens = static_cast<int64_t>(keep);
+  reuse.prefilled_tokens = static_cast<int64_t>(ids.size() - keep);
+  return reuse;
+}
+
+Status Engine::decode(int32_t token) {
+  State& s = *state_;
+  AAE_TRY(s.session.decode(token));
+  s.kv_ids.push_back(token);
+  return ok_status();
+}
+
+std::span<const float> Engine::next_logits() const {
+  const std::span<const float> logits = state_->session.logits();
+  if (logits.empty()) return logits;
+  return logits.first(static_cast<size_t>(state_->active_vocab));
+}
+
+Status Engine::reset_sequence() {
+  state_->kv_ids.clear();
+  return state_->session.reset();
+}
 
 Result<GenerateResult> Engine::generate(std::string_view prompt, const GenerateOptions& options,
                                         const TextCallback& on_text) {
@@ -201,9 +251,11 @@ Result<GenerateResult> Engine::generate(std::string_view prompt, const GenerateO
 
   GenerateResult result;
   result.prompt_tokens = static_cast<int64_t>(ids.size());
+  s.kv_ids.clear();
   AAE_TRY(s.session.reset());
   const auto prefill_start = Clock::now();
   AAE_TRY(s.session.prefill(ids));
+  s.kv_ids.assign(ids.begin(), ids.end());
   result.prefill_seconds = seconds_since(prefill_start);
 
   // The decoder is primed with the prompt's ids so the first generated token is decoded as a
@@ -254,6 +306,7 @@ Result<GenerateResult> Engine::generate(std::string_view prompt, const GenerateO
       break;
     }
     AAE_TRY(s.session.decode(token));
+    s.kv_ids.push_back(token);
   }
   if (finished && !emit(decoder.finish())) result.stop_reason = StopReason::kCancelled;
   result.decode_seconds = seconds_since(decode_start);

@@ -5,14 +5,17 @@
 // stable UTF-8.
 //
 // One Engine runs one sequence; generate() calls must not overlap. Each generate() starts a
-// new sequence.
+// new sequence. Other loops (chat completions) drive the sequence through the lower-level calls
+// below, which remember which token ids the KV cache holds so a request can reuse a prefix.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/base/status.h"
 #include "runtime/engine/model_lib.h"
@@ -43,6 +46,12 @@ enum class StopReason {
   kCancelled,      // the text callback returned false
 };
 const char* stop_reason_name(StopReason reason);
+
+// What prefill_reusing_cache() did with a sequence of ids.
+struct PrefillReuse {
+  int64_t cached_tokens = 0;     // leading ids whose KV entries were kept
+  int64_t prefilled_tokens = 0;  // ids run through prefill (ids.size() - cached_tokens, >= 1)
+};
 
 struct GenerateResult {
   int64_t prompt_tokens = 0;     // including BOS
@@ -81,6 +90,24 @@ class Engine {
   const Tokenizer& tokenizer() const;
   const ModelLibInfo& model_lib_info() const;
   int64_t context_window_size() const;
+  const std::string& model_dir() const;
+
+  // ---- The sequence, step by step (generate() uses the same state). ----
+  // The ids whose KV entries the session holds, in order (the session's position is size()).
+  const std::vector<int32_t>& cached_token_ids() const;
+  // Makes the sequence equal `ids`: keeps the longest common prefix with cached_token_ids(),
+  // at most ids.size() - 1 ids so that one id at least is prefilled and logits exist, rewinds
+  // the session to it and prefills the rest. Errors: empty ids (kInvalidArgument), more ids
+  // than the context window (kContextOverflow, both counts named); the cache then holds the
+  // kept prefix at most.
+  Result<PrefillReuse> prefill_reusing_cache(std::span<const int32_t> ids);
+  // Appends `token` to the sequence; next_logits() then holds the logits after it.
+  Status decode(int32_t token);
+  // Logits after the last prefill/decode over the ids the sampler may pick (the tokenizer's
+  // vocabulary, which may be smaller than the library's); empty when there are none.
+  std::span<const float> next_logits() const;
+  // Forgets the sequence and its cached ids.
+  Status reset_sequence();
 
  private:
   struct State;

@@ -63,6 +63,12 @@ Status validate_sampling_params(const SamplingParams& p) {
   if (!(p.repetition_penalty > 0) || !std::isfinite(p.repetition_penalty))
     return invalid("repetition_penalty must be > 0 (1 = off), found " +
                    number(p.repetition_penalty));
+  if (!(p.frequency_penalty >= -2 && p.frequency_penalty <= 2))
+    return invalid("frequency_penalty must be in [-2, 2] (0 = off), found " +
+                   number(p.frequency_penalty));
+  if (!(p.presence_penalty >= -2 && p.presence_penalty <= 2))
+    return invalid("presence_penalty must be in [-2, 2] (0 = off), found " +
+                   number(p.presence_penalty));
   return ok_status();
 }
 
@@ -81,6 +87,31 @@ Status apply_repetition_penalty(std::span<float> logits, std::span<const int32_t
     if (!seen[i]) continue;
     const double v = logits[i];
     logits[i] = static_cast<float>(v > 0 ? v / penalty : v * penalty);
+  }
+  return ok_status();
+}
+
+Status apply_frequency_presence_penalties(std::span<float> logits,
+                                          std::span<const int32_t> generated,
+                                          double frequency_penalty, double presence_penalty,
+                                          std::vector<int32_t>& scratch) {
+  if ((frequency_penalty == 0 && presence_penalty == 0) || generated.empty()) return ok_status();
+  for (const int32_t id : generated) {
+    if (id < 0 || static_cast<size_t>(id) >= logits.size()) {
+      return invalid("generated token id " + std::to_string(id) +
+                     " is outside the vocabulary [0, " + std::to_string(logits.size()) + ")");
+    }
+  }
+  // Sorted, equal ids form runs: one run per distinct id, its length the count.
+  scratch.assign(generated.begin(), generated.end());
+  std::sort(scratch.begin(), scratch.end());
+  for (size_t i = 0; i < scratch.size();) {
+    size_t j = i;
+    while (j < scratch.size() && scratch[j] == scratch[i]) ++j;
+    const double count = static_cast<double>(j - i);
+    float& logit = logits[static_cast<size_t>(scratch[i])];
+    logit = static_cast<float>(logit - (count * frequency_penalty + presence_penalty));
+    i = j;
   }
   return ok_status();
 }
@@ -166,11 +197,20 @@ Result<Sampler> Sampler::create(const SamplingParams& params) {
   return Sampler(params);
 }
 
-Result<int32_t> Sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
+Result<int32_t> Sampler::sample(std::span<const float> logits, std::span<const int32_t> history,
+                                std::span<const int32_t> generated) {
   std::span<const float> input = logits;
-  if (params_.repetition_penalty != 1.0 && !history.empty()) {
+  const bool repetition = params_.repetition_penalty != 1.0 && !history.empty();
+  const bool openai_penalties =
+      (params_.frequency_penalty != 0 || params_.presence_penalty != 0) && !generated.empty();
+  if (repetition || openai_penalties) {
     scratch_.assign(logits.begin(), logits.end());
-    AAE_TRY(apply_repetition_penalty(scratch_, history, params_.repetition_penalty));
+    if (repetition)
+      AAE_TRY(apply_repetition_penalty(scratch_, history, params_.repetition_penalty));
+    if (openai_penalties) {
+      AAE_TRY(apply_frequency_presence_penalties(scratch_, generated, params_.frequency_penalty,
+                                                 params_.presence_penalty, sorted_ids_));
+    }
     input = scratch_;
   }
   if (params_.temperature == 0) return argmax_token(input);

@@ -155,4 +155,16 @@ Status Session::reset() {
   return ok_status();
 }
 
+Status Session::truncate(int64_t n) {
+  State& s = *state_;
+  if (n < 0 || n > s.position) {
+    return Error("cannot truncate the sequence to " + std::to_string(n) + " tokens: it holds " +
+                 std::to_string(s.position))
+        .with_code(ErrorCode::kInvalidArgument);
+  }
+  s.position = n;
+  s.has_logits = false;
+  return ok_status();
+}
+
 }  // namespace aae

@@ -58,6 +58,11 @@ class Session {
   size_t copied_params() const;
   // Forgets the sequence (position 0).
   Status reset();
+  // Keeps the first `n` tokens of the sequence and forgets the rest: the next prefill/decode
+  // writes at position n (the library takes the position per call and overwrites KV entries
+  // before reading them, so nothing else needs clearing). logits() is empty afterwards.
+  // n outside [0, position()] is an argument error.
+  Status truncate(int64_t n);
 
  private:
   struct State;

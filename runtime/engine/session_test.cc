@@ -173,6 +173,33 @@ TEST(Session, PrefillSplitsIntoChunksAndAsksForLogitsOnlyOnce) {
   EXPECT_FLOAT_EQ(session->logits()[2], 9.0f);
 }
 
+TEST(Session, TruncateRewindsThePositionTheNextCallWritesAt) {
+  aae::testing::ScratchDir dir;
+  write_model_dir(dir.path(), good_records());
+  auto session = make_session(dir.path());
+  ASSERT_TRUE(session.ok()) << session.error().to_string();
+  const std::vector<int32_t> six = {1, 2, 3, 4, 0, 1};
+  ASSERT_TRUE(session->prefill(six).ok());
+  ASSERT_TRUE(session->truncate(3).ok());
+  EXPECT_EQ(session->position(), 3);
+  EXPECT_TRUE(session->logits().empty());
+  g_calls.clear();
+  const std::vector<int32_t> two = {4, 2};
+  ASSERT_TRUE(session->prefill(two).ok());
+  ASSERT_EQ(g_calls.size(), 1u);
+  EXPECT_EQ(g_calls[0].position, 3);
+  EXPECT_FLOAT_EQ(session->logits()[2], 4.0f);  // last position written: 3 + 2 - 1
+  EXPECT_EQ(session->position(), 5);
+  // Only backwards: past the end or negative is an argument error that changes nothing.
+  Status s = session->truncate(6);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(session->truncate(-1).ok());
+  EXPECT_EQ(session->position(), 5);
+  ASSERT_TRUE(session->truncate(0).ok());
+  EXPECT_EQ(session->position(), 0);
+}
+
 TEST(Session, ContextOverflowIsAnErrorThatRunsNothing) {
   aae::testing::ScratchDir dir;
   write_model_dir(dir.path(), good_records());

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/base/available_memory.h"
 #include "runtime/base/status.h"
 
 namespace aae {
@@ -38,5 +39,19 @@ Result<std::vector<AppConfigEntry>> read_app_config(const std::string& path);
 // The entry for `model_id`; the error lists the model_ids there are.
 Result<AppConfigEntry> find_app_config_entry(const std::vector<AppConfigEntry>& entries,
                                              std::string_view model_id);
+
+// Where an app finds the weights of `entry` (aae_app_config_load):
+//   model_path: <app_config_dir>/<model_path>, the weights bundled with the app;
+//   model_url:  <downloads_dir>/<model_id>, where the app put them after downloading
+//               model_url (kInvalidArgument when downloads_dir is empty).
+// kNotFound, naming the expected folder, when it holds no chat config
+// (sphere-aae-chat-config.json or mlc-chat-config.json).
+Result<std::string> resolve_app_model_dir(const AppConfigEntry& entry,
+                                          const std::string& app_config_dir,
+                                          const std::string& downloads_dir);
+
+// Fails when `available` is below the entry's estimated_vram_bytes; the message names the
+// model_id and both sizes in human units. An estimate of 0 (unknown) always fits.
+Status check_app_model_fits(const AppConfigEntry& entry, const AvailableMemory& available);
 
 }  // namespace aae

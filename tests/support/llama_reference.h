@@ -1,5 +1,5 @@
 // Test support (header-only, hosted): a straightforward double-precision forward pass of the
-// llama family (llama, mistral, qwen2, qwen3) over the weights of a converted model directory,
+// llama family (llama, mistral, qwen2, qwen3, phi3) over the weights of a converted model directory,
 // read back through ModelWeights (float tensors) and dequantize_group (group-quantized ones),
 // with the dimensions from sphere-aae-chat-config.json. It models the library's documented
 // numerics where they differ from exact arithmetic: K and V are stored in an fp16 cache (a
@@ -37,6 +37,10 @@ struct RefModel {
   double rope_theta = 10000, rms_eps = 1e-5;
   bool tie = true, qkv_bias = false, o_bias = false, qk_norm = false, half_dtype = false;
   bool half_kv_cache = true;  // false for q0f32, whose library keeps K and V in float
+  // phi3 longrope: inv_freq(d) /= rope_ext[d]; cos and sin times rope_attention_factor. Empty
+  // for plain RoPE.
+  std::vector<double> rope_ext;
+  double rope_attention_factor = 1.0;
   RefMatrix embed, final_norm, lm_head;
   std::vector<RefLayer> layer;
 };
@@ -52,7 +56,8 @@ inline Result<RefMatrix> load_ref_param(const ModelWeights& w, const Quantizatio
     AAE_ASSIGN_OR_RETURN(TensorView qs, w.get(base + ".q_scale"));
     std::vector<uint32_t> words(qw.nbytes() / 4);
     std::memcpy(words.data(), qw.data, qw.nbytes());  // the mapping has no alignment promise
-    const bool kn = spec.layout == WeightLayout::kKN && base != "model.embed_tokens";
+    const bool kn = spec.layout == WeightLayout::kKN && base != "model.embed_tokens" &&
+                    base != "transformer.embd";
     AAE_ASSIGN_OR_RETURN(std::vector<float> f,
                          dequantize_group(spec, words.data(), qs.data, qw.record->shape,
                                           qs.record->shape, k, kn));
@@ -77,6 +82,23 @@ inline Result<RefMatrix> load_ref_param(const ModelWeights& w, const Quantizatio
   return m;
 }
 
+// Hugging Face Phi-3's longrope (Phi3LongRoPEScaledRotaryEmbedding): inv_freq divided by
+// the long or short factors, cos and sin scaled by sqrt(1 + ln(max / orig) / ln(orig)) when
+// max_position_embeddings > original_max_position_embeddings. HF picks short_factor while the
+// sequence is within original_max_position_embeddings; MLC's kernel always reads long_factor
+// (docs/architectures.md), and the library follows MLC, so this reference does too.
+inline Status load_phi3_rope(const json::ObjectReader& mc, RefModel& m) {
+  const json::Value* scaling = mc.find("rope_scaling");
+  if (scaling == nullptr || scaling->is_null()) return ok_status();
+  AAE_ASSIGN_OR_RETURN(json::ObjectReader s, json::ObjectReader::make(*scaling, "rope_scaling"));
+  AAE_ASSIGN_OR_RETURN(const json::Value* factors, s.get_array("long_factor"));
+  for (const json::Value& f : factors->as_array()) m.rope_ext.push_back(f.as_double());
+  AAE_ASSIGN_OR_RETURN(double max_pos, s.get_double("max_position_embeddings"));
+  AAE_ASSIGN_OR_RETURN(double orig, s.get_double("original_max_position_embeddings"));
+  if (max_pos > orig) m.rope_attention_factor = std::sqrt(1 + std::log(max_pos / orig) / std::log(orig));
+  return ok_status();
+}
+
 // Reads <model_dir>/sphere-aae-chat-config.json and the weights.
 inline Result<RefModel> load_ref_model(const std::string& model_dir, const ModelWeights& w) {
   AAE_ASSIGN_OR_RETURN(json::Value root,
@@ -97,7 +119,8 @@ inline Result<RefModel> load_ref_model(const std::string& model_dir, const Model
   AAE_ASSIGN_OR_RETURN(m.head_dim, mc.get_int64_or("head_dim", m.hidden / m.heads));
   AAE_ASSIGN_OR_RETURN(m.vocab, top.get_int64("vocab_size"));
   AAE_ASSIGN_OR_RETURN(m.rms_eps, mc.get_double("rms_norm_eps"));
-  const bool llama_like = type == "llama" || type == "mistral";
+  const bool llama_like = type == "llama" || type == "mistral" || type == "phi3";
+  if (type == "phi3") AAE_TRY(load_phi3_rope(mc, m));
   AAE_ASSIGN_OR_RETURN(m.rope_theta,
                        mc.get_double(llama_like ? "position_embedding_base" : "rope_theta"));
   AAE_ASSIGN_OR_RETURN(m.sliding_window, top.get_int64_or("sliding_window_size", -1));
@@ -109,26 +132,34 @@ inline Result<RefModel> load_ref_model(const std::string& model_dir, const Model
   m.half_dtype = spec->model_dtype == DType::kFloat16;
   m.half_kv_cache = quant != "q0f32";
   m.tie = !w.contains("lm_head.weight") && !w.contains("lm_head.q_weight");
+  // phi3's MLC module names (mlc-model-params.md §2.7) for the same roles.
+  const bool phi3 = type == "phi3";
+  const std::string embed = phi3 ? "transformer.embd" : "model.embed_tokens";
 
   const int64_t H = m.hidden, qd = m.heads * m.head_dim;
-  AAE_ASSIGN_OR_RETURN(m.embed, load_ref_param(w, *spec, "model.embed_tokens", H));
-  AAE_ASSIGN_OR_RETURN(m.final_norm, load_ref_param(w, *spec, "model.norm", H));
+  AAE_ASSIGN_OR_RETURN(m.embed, load_ref_param(w, *spec, embed, H));
+  AAE_ASSIGN_OR_RETURN(m.final_norm,
+                       load_ref_param(w, *spec, phi3 ? "transformer.norm" : "model.norm", H));
   if (!m.tie) {
     AAE_ASSIGN_OR_RETURN(m.lm_head, load_ref_param(w, *spec, "lm_head", H));
   }
   for (int64_t l = 0; l < m.layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    const std::string attn = w.contains(p + "self_attn.c_attn.weight") ||
+    const std::string p =
+        (phi3 ? "transformer.h." : "model.layers.") + std::to_string(l) + ".";
+    const std::string attn = phi3 ? p + "mixer.qkv_proj"
+                             : w.contains(p + "self_attn.c_attn.weight") ||
                                      w.contains(p + "self_attn.c_attn.q_weight")
                                  ? p + "self_attn.c_attn"
                                  : p + "self_attn.qkv_proj";
+    const std::string o_proj = p + (phi3 ? "mixer.out_proj" : "self_attn.o_proj");
     RefLayer L;
-    AAE_ASSIGN_OR_RETURN(L.in_norm, load_ref_param(w, *spec, p + "input_layernorm", H));
+    AAE_ASSIGN_OR_RETURN(L.in_norm,
+                         load_ref_param(w, *spec, p + (phi3 ? "ln" : "input_layernorm"), H));
     AAE_ASSIGN_OR_RETURN(L.qkv, load_ref_param(w, *spec, attn, H));
     if (m.qkv_bias) {
       AAE_ASSIGN_OR_RETURN(L.qkv_bias, load_ref_param(w, *spec, attn + ".bias", 0));
     }
-    AAE_ASSIGN_OR_RETURN(L.o, load_ref_param(w, *spec, p + "self_attn.o_proj", qd));
+    AAE_ASSIGN_OR_RETURN(L.o, load_ref_param(w, *spec, o_proj, qd));
     if (m.o_bias) {
       AAE_ASSIGN_OR_RETURN(L.o_bias, load_ref_param(w, *spec, p + "self_attn.o_proj.bias", 0));
     }
@@ -182,10 +213,13 @@ inline std::vector<std::vector<double>> reference_forward(const RefModel& m,
         double* head = qkv.data() + h * D;
         if (m.qk_norm) ref_rms_norm(head, h < Hq ? L.q_norm : L.k_norm, head, D, m.rms_eps);
         for (int64_t d = 0; d < D / 2; ++d) {  // rotate-half RoPE
-          const double f = p * std::pow(m.rope_theta, -2.0 * d / D);
+          const double ext = m.rope_ext.empty() ? 1.0 : m.rope_ext[d];
+          const double f = p * std::pow(m.rope_theta, -2.0 * d / D) / ext;
+          const double c = std::cos(f) * m.rope_attention_factor;
+          const double sn = std::sin(f) * m.rope_attention_factor;
           const double a = head[d], b = head[d + D / 2];
-          head[d] = a * std::cos(f) - b * std::sin(f);
-          head[d + D / 2] = b * std::cos(f) + a * std::sin(f);
+          head[d] = a * c - b * sn;
+          head[d + D / 2] = b * c + a * sn;
         }
       }
       std::vector<double> k(qkv.begin() + Hq * D, qkv.begin() + (Hq + Hkv) * D);

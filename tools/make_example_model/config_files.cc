@@ -8,12 +8,37 @@ namespace aae::example {
 
 SpecialIds special_ids(const ExampleTokenizer& tokenizer) {
   SpecialIds ids;
+  if (tokenizer.special_id("<bos>") >= 0) {  // gemma
+    ids.bos = tokenizer.special_id("<bos>");
+    ids.eos = ids.end_of_text = tokenizer.special_id("<eos>");
+    ids.end_of_turn = tokenizer.special_id("<end_of_turn>");
+    return ids;
+  }
   ids.end_of_text = tokenizer.special_id("<|endoftext|>");
   ids.bos = ids.end_of_text;
   const int64_t im_end = tokenizer.special_id("<|im_end|>");
   ids.eos = im_end >= 0 ? im_end : ids.end_of_text;
   return ids;
 }
+
+namespace {
+
+// As google/gemma-2b and gemma-2-2b configs. gemma2's final_logit_softcapping is 2 instead of
+// 30 so the cap visibly changes this tiny model's logits (standard deviation about 1); query_pre_attn_scalar equals
+// head_dim (MLC ignores it, so HF and MLC agree); the sliding window is half the context.
+void add_gemma_keys(const ModelSpec& spec, nlohmann::json& config) {
+  config["hidden_act"] = "gelu_pytorch_tanh";
+  config["hidden_activation"] = "gelu_pytorch_tanh";
+  config["head_dim"] = spec.head_dim;
+  config["attention_bias"] = false;
+  if (spec.arch != Arch::kGemma2) return;
+  config["attn_logit_softcapping"] = 50.0;
+  config["final_logit_softcapping"] = 2.0;
+  config["query_pre_attn_scalar"] = spec.head_dim;
+  config["sliding_window"] = spec.context_length / 2;
+}
+
+}  // namespace
 
 std::string config_json(const ModelSpec& spec, const SpecialIds& ids) {
   nlohmann::json config;  // std::map-backed: keys come out sorted
@@ -34,18 +59,43 @@ std::string config_json(const ModelSpec& spec, const SpecialIds& ids) {
   config["torch_dtype"] = std::string(dtype_name(spec.dtype));
   config["vocab_size"] = spec.vocab_size;
   if (spec.arch == Arch::kMistral) config["sliding_window"] = nullptr;  // as Mistral v0.2+: disabled
+  if (spec.arch == Arch::kPhi) {  // Phi-2's keys: LayerNorm eps, tanh GeLU, partial rotary
+    config.erase("rms_norm_eps");
+    config["layer_norm_eps"] = spec.rms_norm_eps;
+    config["hidden_act"] = "gelu_new";
+    config["partial_rotary_factor"] = 0.5;
+    config["qk_layernorm"] = false;
+  }
+  if (spec.arch == Arch::kPhi3) {
+    // As Phi-3-mini-128k / Phi-3.5: a longrope rope_scaling with one factor per rotary
+    // frequency (head_dim / 2), distinct long and short lists so a swap shows in the logits,
+    // and an original context shorter than max_position_embeddings, so the attention factor
+    // sqrt(1 + ln(max / original) / ln(original)) is not 1.
+    nlohmann::json long_factor = nlohmann::json::array(), short_factor = nlohmann::json::array();
+    for (int64_t i = 0; i < spec.head_dim / 2; ++i) {
+      long_factor.push_back(1.0 + 0.5 * static_cast<double>(i));
+      short_factor.push_back(1.0 + 0.125 * static_cast<double>(i));
+    }
+    config["original_max_position_embeddings"] = spec.context_length / 4;
+    config["rope_scaling"] = {{"long_factor", long_factor},
+                              {"short_factor", short_factor},
+                              {"type", "longrope"}};
+  }
   if (spec.arch == Arch::kQwen3) {
     config["head_dim"] = spec.head_dim;
     config["attention_bias"] = false;
   }
+  if (spec.is_gemma()) add_gemma_keys(spec, config);
   return config.dump(2) + "\n";
 }
 
 std::string generation_config_json(const ModelSpec& spec, const SpecialIds& ids) {
   nlohmann::json config;
   config["bos_token_id"] = ids.bos;
-  // Chat models stop at either end marker; Qwen's own generation configs list both.
-  if (ids.eos != ids.end_of_text) {
+  // Chat models stop at either end marker; Qwen's and Gemma's own generation configs list both.
+  if (ids.end_of_turn >= 0) {
+    config["eos_token_id"] = {ids.eos, ids.end_of_turn};
+  } else if (ids.eos != ids.end_of_text) {
     config["eos_token_id"] = {ids.eos, ids.end_of_text};
     config["pad_token_id"] = ids.end_of_text;
   } else {

@@ -10,11 +10,13 @@
 
 namespace aae::example {
 
-// bos is "<|endoftext|>"; eos is "<|im_end|>" for qwen (chat-style), "<|endoftext|>" otherwise.
+// bos is "<|endoftext|>"; eos is "<|im_end|>" for qwen (chat-style), "<|endoftext|>" otherwise;
+// gemma: bos "<bos>", eos and end_of_text "<eos>", end_of_turn "<end_of_turn>".
 struct SpecialIds {
   int64_t bos = 0;
   int64_t eos = 0;
   int64_t end_of_text = 0;
+  int64_t end_of_turn = -1;  // gemma: "<end_of_turn>", a second stop id; -1 otherwise
 };
 SpecialIds special_ids(const ExampleTokenizer& tokenizer);
 

@@ -37,6 +37,10 @@ constexpr ArchInfo kArchs[] = {
     {Arch::kMistral, "mistral", "MistralForCausalLM", 1e-5, 1000000.0},
     {Arch::kQwen2, "qwen2", "Qwen2ForCausalLM", 1e-6, 1000000.0},
     {Arch::kQwen3, "qwen3", "Qwen3ForCausalLM", 1e-6, 1000000.0},
+    {Arch::kGemma, "gemma", "GemmaForCausalLM", 1e-6, 10000.0},
+    {Arch::kGemma2, "gemma2", "Gemma2ForCausalLM", 1e-6, 10000.0},
+    {Arch::kPhi3, "phi3", "Phi3ForCausalLM", 1e-5, 10000.0},
+    {Arch::kPhi, "phi", "PhiForCausalLM", 1e-5, 10000.0},  // eps: layer_norm_eps
 };
 
 }  // namespace
@@ -97,15 +101,19 @@ Result<ModelSpec> make_model_spec(std::string_view arch, std::string_view preset
   spec.context_length = size->context;
   spec.rms_norm_eps = arch_info->rms_norm_eps;
   spec.rope_theta = arch_info->rope_theta;
-  spec.tie_word_embeddings = spec.is_qwen();
+  if (spec.is_gemma()) spec.head_dim = 2 * size->hidden / size->heads;
+  spec.tie_word_embeddings = spec.is_qwen() || spec.is_gemma();
   spec.qkv_bias = spec.arch == Arch::kQwen2;
   spec.qk_norm = spec.arch == Arch::kQwen3;
+  spec.fused_projections = spec.arch == Arch::kPhi3;
   spec.big = size->big;
   spec.dtype = *parse_dtype(dtype);
   return spec;
 }
 
 std::vector<std::string> special_tokens(Arch arch) {
+  if (arch == Arch::kGemma || arch == Arch::kGemma2)
+    return {"<eos>", "<bos>", "<start_of_turn>", "<end_of_turn>"};
   if (arch == Arch::kQwen2 || arch == Arch::kQwen3) return {"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
   return {"<|endoftext|>"};
 }

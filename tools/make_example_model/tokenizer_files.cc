@@ -12,6 +12,14 @@ constexpr const char* kChatMlTemplate =
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+// Gemma's turn format (user / model turns closed by <end_of_turn>), written for this tool.
+constexpr const char* kGemmaTemplate =
+    "{{ bos_token }}{% for message in messages %}"
+    "{% set role = 'model' if message['role'] == 'assistant' else message['role'] %}"
+    "{{ '<start_of_turn>' + role + '\\n' + message['content'] + '<end_of_turn>\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}";
+
 nlohmann::ordered_json byte_level(bool add_prefix_space, bool trim_offsets) {
   return {{"type", "ByteLevel"}, {"add_prefix_space", add_prefix_space}, {"trim_offsets", trim_offsets},
           {"use_regex", true}};
@@ -98,7 +106,16 @@ std::string tokenizer_config_json(const ExampleTokenizer& tokenizer, const Model
   config["clean_up_tokenization_spaces"] = false;
   config["model_max_length"] = spec.context_length;
   config["unk_token"] = nullptr;
-  if (spec.is_qwen()) {
+  if (spec.is_gemma()) {
+    config["additional_special_tokens"] = {"<start_of_turn>", "<end_of_turn>"};
+    config["add_bos_token"] = false;  // the conversation template supplies the prefix
+    config["add_eos_token"] = false;
+    config["bos_token"] = "<bos>";
+    config["chat_template"] = kGemmaTemplate;
+    config["eos_token"] = "<eos>";
+    config["pad_token"] = nullptr;
+    config["tokenizer_class"] = "PreTrainedTokenizerFast";
+  } else if (spec.is_qwen()) {
     config["additional_special_tokens"] = {"<|im_start|>", "<|im_end|>"};
     config["bos_token"] = nullptr;
     config["chat_template"] = kChatMlTemplate;

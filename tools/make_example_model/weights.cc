@@ -24,6 +24,54 @@ uint64_t fnv1a64(std::string_view text) {
   return hash;
 }
 
+// gemma/gemma2 from the llama list: norms near 0 (HF Gemma scales by 1 + w), a wider embedding
+// (Gemma multiplies it by sqrt(hidden)), and for gemma2
+// pre/post feed-forward norms after each post_attention_layernorm, as Gemma2 checkpoints have.
+std::vector<PlannedTensor> gemma_tensors(const ModelSpec& spec, std::vector<PlannedTensor> in) {
+  std::vector<PlannedTensor> out;
+  const std::string post_attention = "post_attention_layernorm.weight";
+  for (PlannedTensor& t : in) {
+    if (t.init == Init::kNorm) t.init = Init::kNormDelta;
+    if (t.name == "model.embed_tokens.weight") t.init = Init::kWideEmbedding;
+    const bool sandwich = spec.arch == Arch::kGemma2 && t.name.ends_with(post_attention);
+    const std::string prefix = t.name.substr(0, t.name.size() - post_attention.size());
+    const std::vector<int64_t> shape = t.shape;
+    out.push_back(std::move(t));
+    if (sandwich) {
+      out.push_back({prefix + "pre_feedforward_layernorm.weight", shape, Init::kNormDelta});
+      out.push_back({prefix + "post_feedforward_layernorm.weight", shape, Init::kNormDelta});
+    }
+  }
+  return out;
+}
+
+// phi (Phi-2's transformers layout): LayerNorms with biases, separate q/k/v with biases,
+// self_attn.dense, mlp.fc1/fc2 with biases, model.final_layernorm, lm_head with a bias.
+void append_phi_tensors(const ModelSpec& spec, std::vector<PlannedTensor>& out) {
+  const int64_t h = spec.hidden_size, ffn = spec.intermediate_size;
+  const int64_t q_out = spec.num_heads * spec.head_dim, kv_out = spec.num_kv_heads * spec.head_dim;
+  auto linear = [&](const std::string& name, int64_t rows, int64_t cols) {
+    out.push_back({name + ".weight", {rows, cols}, Init::kWeight});
+    out.push_back({name + ".bias", {rows}, Init::kBias});
+  };
+  auto layer_norm = [&](const std::string& name) {
+    out.push_back({name + ".weight", {h}, Init::kNorm});
+    out.push_back({name + ".bias", {h}, Init::kBias});
+  };
+  for (int64_t layer = 0; layer < spec.num_layers; ++layer) {
+    const std::string p = "model.layers." + std::to_string(layer) + ".";
+    layer_norm(p + "input_layernorm");
+    linear(p + "self_attn.q_proj", q_out, h);
+    linear(p + "self_attn.k_proj", kv_out, h);
+    linear(p + "self_attn.v_proj", kv_out, h);
+    linear(p + "self_attn.dense", h, q_out);
+    linear(p + "mlp.fc1", ffn, h);
+    linear(p + "mlp.fc2", h, ffn);
+  }
+  layer_norm("model.final_layernorm");
+  linear("lm_head", spec.vocab_size, h);
+}
+
 }  // namespace
 
 std::vector<PlannedTensor> plan_tensors(const ModelSpec& spec) {
@@ -33,9 +81,21 @@ std::vector<PlannedTensor> plan_tensors(const ModelSpec& spec) {
   const int64_t ffn = spec.intermediate_size;
   std::vector<PlannedTensor> out;
   out.push_back({"model.embed_tokens.weight", {spec.vocab_size, h}, Init::kWeight});
+  if (spec.arch == Arch::kPhi) {
+    append_phi_tensors(spec, out);
+    return out;
+  }
   for (int64_t layer = 0; layer < spec.num_layers; ++layer) {
     const std::string p = "model.layers." + std::to_string(layer) + ".";
     out.push_back({p + "input_layernorm.weight", {h}, Init::kNorm});
+    if (spec.fused_projections) {  // phi3: rows q, k, v and gate, up in one tensor each
+      out.push_back({p + "self_attn.qkv_proj.weight", {q_out + 2 * kv_out, h}, Init::kWeight});
+      out.push_back({p + "self_attn.o_proj.weight", {h, q_out}, Init::kWeight});
+      out.push_back({p + "post_attention_layernorm.weight", {h}, Init::kNorm});
+      out.push_back({p + "mlp.gate_up_proj.weight", {2 * ffn, h}, Init::kWeight});
+      out.push_back({p + "mlp.down_proj.weight", {h, ffn}, Init::kWeight});
+      continue;
+    }
     out.push_back({p + "self_attn.q_proj.weight", {q_out, h}, Init::kWeight});
     if (spec.qkv_bias) out.push_back({p + "self_attn.q_proj.bias", {q_out}, Init::kBias});
     out.push_back({p + "self_attn.k_proj.weight", {kv_out, h}, Init::kWeight});
@@ -54,6 +114,7 @@ std::vector<PlannedTensor> plan_tensors(const ModelSpec& spec) {
   }
   out.push_back({"model.norm.weight", {h}, Init::kNorm});
   if (!spec.tie_word_embeddings) out.push_back({"lm_head.weight", {spec.vocab_size, h}, Init::kWeight});
+  if (spec.is_gemma()) out = gemma_tensors(spec, std::move(out));
   return out;
 }
 
@@ -61,7 +122,9 @@ TensorValues::TensorValues(uint64_t seed, std::string_view tensor_name, Init ini
   uint64_t mixer = seed;
   state_ = splitmix64(mixer) ^ fnv1a64(tensor_name);
   // The sum of four uniforms on [0, 65535] has standard deviation 65536 / sqrt(3) (to 1e-10).
-  const double std_dev = init == Init::kNorm ? 0.05 : 0.02;
+  const double std_dev = init == Init::kNorm || init == Init::kNormDelta ? 0.05
+                         : init == Init::kWideEmbedding                ? 0.125
+                                                                       : 0.02;
   scale_ = std_dev * std::sqrt(3.0) / 65536.0;
   offset_ = init == Init::kNorm ? 1.0 : 0.0;
 }

@@ -20,6 +20,9 @@ enum class Init {
   kWeight,  // matrices and embeddings: mean 0, std 0.02 (the usual initializer_range)
   kBias,    // mean 0, std 0.02 (non-zero, so a dropped bias changes the output)
   kNorm,    // RMSNorm scales: mean 1, std 0.05 (not all ones, so a skipped scale shows)
+  kNormDelta,  // gemma RMSNorm weights: mean 0, std 0.05 (the model multiplies by 1 + w)
+  kWideEmbedding,  // gemma embeddings: mean 0, std 0.125 = 1/sqrt(64), so that sqrt(hidden) * e
+                   // has RMS 1 for the tiny preset, as in real Gemma
 };
 
 struct PlannedTensor {

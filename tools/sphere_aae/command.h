@@ -35,6 +35,8 @@ CommandRunner setup_tokenize(CLI::App& app);
 CommandRunner setup_generate(CLI::App& app);
 CommandRunner setup_bench(CLI::App& app);
 CommandRunner setup_package(CLI::App& app);
+CommandRunner setup_chat(CLI::App& app);
+CommandRunner setup_serve(CLI::App& app);
 
 // The folder holding modellib/ and include/sphere_aae/ (compile_command.cc):
 // --sphere-aae-source-dir `flag`, then $SPHERE_AAE_SOURCE_DIR, then the copy installed beside

@@ -22,6 +22,9 @@ const std::vector<Command>& command_table() {
        &setup_bench},
       {"package", "build dist/lib and dist/bundle for an app from sphere-aae-package-config.json",
        &setup_package},
+      {"chat", "chat with a converted model in the terminal (streamed, multi-turn)", &setup_chat},
+      {"serve", "serve a converted model over an OpenAI-compatible HTTP API (/v1/chat/completions)",
+       &setup_serve},
   };
   return table;
 }
