@@ -106,6 +106,8 @@ struct LlamaConfig {
   // phi (PhiFamily, modellib/arch/phi.h): rms_eps holds layer_norm_eps; rotary_dim < head_dim.
   bool phi = false;
   int64_t rotary_dim = 0;
+  // gpt_neox (NeoxFamily, modellib/arch/gpt_neox.h, on top of the phi fields): the residual form.
+  bool neox = false, parallel_residual = false;
   double embed_scale = 1.0, final_logit_softcap = 0.0;
   // phi3 longrope (empty: plain RoPE): the long factors, one per rotary frequency, and the
   // factor on cos and sin (mlc-model-params.md §4.3).
@@ -201,7 +203,11 @@ Result<LlamaConfig> llama_config(const ModelInput& input) {
   AAE_ASSIGN_OR_RETURN(c.hidden, int_of(mc, "hidden_size", label));
   AAE_ASSIGN_OR_RETURN(c.intermediate, int_of(mc, "intermediate_size", label));
   AAE_ASSIGN_OR_RETURN(c.heads, int_of(mc, "num_attention_heads", label));
-  AAE_ASSIGN_OR_RETURN(c.kv_heads, int_of(mc, "num_key_value_heads", label));
+  if (type == "gpt_neox") {
+    c.kv_heads = c.heads;  // GPTNeoXConfig has no num_key_value_heads: one K/V head per head
+  } else {
+    AAE_ASSIGN_OR_RETURN(c.kv_heads, int_of(mc, "num_key_value_heads", label));
+  }
   AAE_ASSIGN_OR_RETURN(c.head_dim, int_of(mc, "head_dim", label));
   AAE_ASSIGN_OR_RETURN(c.layers, int_of(mc, "num_hidden_layers", label));
   c.vocab = def.vocab_size;
@@ -210,15 +216,30 @@ Result<LlamaConfig> llama_config(const ModelInput& input) {
   c.sliding_window = def.sliding_window_size;
   c.attention_sink = std::max<int64_t>(def.attention_sink_size, 0);
   const bool llama_like = type == "llama" || type == "mistral" || type == "phi3" ||
-                          type == "gemma" || type == "gemma2" || type == "phi";
+                          type == "gemma" || type == "gemma2" || type == "phi" ||
+                          type == "gpt_neox";
+  const bool layer_norm = type == "phi" || type == "gpt_neox";
   if (type == "phi3") AAE_TRY(phi3_rope(mc, label, c));
   AAE_ASSIGN_OR_RETURN(c.rope_theta,
                        number_of(mc, llama_like ? "position_embedding_base" : "rope_theta", label));
   AAE_ASSIGN_OR_RETURN(c.rms_eps,
-                       number_of(mc, type == "phi" ? "layer_norm_eps" : "rms_norm_eps", label));
-  if (type == "phi") {
+                       number_of(mc, layer_norm ? "layer_norm_eps" : "rms_norm_eps", label));
+  if (layer_norm) {
     c.phi = true;
-    AAE_ASSIGN_OR_RETURN(c.rotary_dim, codegen_detail::phi_rotary_dim(mc, c.head_dim, label));
+    c.neox = type == "gpt_neox";
+    AAE_ASSIGN_OR_RETURN(c.rotary_dim,
+                         codegen_detail::phi_rotary_dim(mc, c.head_dim, label,
+                                                        c.neox ? "rotary_pct"
+                                                               : "partial_rotary_factor"));
+  }
+  if (c.neox) {
+    auto parallel = mc.find("use_parallel_residual");
+    if (parallel == mc.end() || !parallel->is_boolean()) {
+      return Error(fmt::format("{}: model_config.use_parallel_residual is missing or not a "
+                               "boolean", label),
+                   "regenerate the chat config with sphere_aae gen_config");
+    }
+    c.parallel_residual = parallel->get<bool>();
   }
   c.tie_embeddings = mc.value("tie_word_embeddings", false);
   c.qkv_bias = type == "qwen2" || (type == "qwen3" && mc.value("attention_bias", false));
@@ -262,7 +283,7 @@ std::string render(const LlamaConfig& c, const MetadataInputs& meta, const Gener
       "struct Config {{\n"
       "  using Format = aae::modellib::{};\n",
       lib.model_lib, input.model_type, input.quantization_name, input.chat_config_path,
-      c.gemma ? "gemma" : c.phi ? "phi" : "llama", c.format_tag);
+      c.gemma ? "gemma" : c.neox ? "gpt_neox" : c.phi ? "phi" : "llama", c.format_tag);
   auto i64 = [&](const char* name, int64_t v) {
     tu += fmt::format("  static constexpr int64_t {} = {};\n", name, v);
   };
@@ -296,6 +317,7 @@ std::string render(const LlamaConfig& c, const MetadataInputs& meta, const Gener
     i64("rotary_dim", c.rotary_dim);
     tu += fmt::format("  static constexpr double layer_norm_eps = {:.17g};\n", c.rms_eps);
   }
+  if (c.neox) flag("parallel_residual", c.parallel_residual);
   if (c.gemma) {
     tu += fmt::format("  static constexpr double embed_scale = {:.17g};\n", c.embed_scale);
     flag("feedforward_norms", c.feedforward_norms);
@@ -303,7 +325,10 @@ std::string render(const LlamaConfig& c, const MetadataInputs& meta, const Gener
                       c.final_logit_softcap);
   }
   tu += fmt::format("}};\nusing Model = aae::modellib::{}<Config>;\n}}  // namespace\n\n",
-                    c.gemma ? "GemmaFamily" : c.phi ? "PhiFamily" : "LlamaFamily");
+                    c.gemma  ? "GemmaFamily"
+                    : c.neox ? "NeoxFamily"
+                    : c.phi  ? "PhiFamily"
+                             : "LlamaFamily");
   tu += fmt::format(
       "static_assert(Model::kStateBytes == {}ull, \"state size: generator and template "
       "disagree\");\n"
@@ -333,11 +358,12 @@ std::string render(const LlamaConfig& c, const MetadataInputs& meta, const Gener
 
 Status check_model_lib_support(std::string_view model_type, std::string_view quantization) {
   static const char* const kTypes[] = {"llama", "mistral", "qwen2", "qwen3",
-                                       "phi3",  "gemma",   "gemma2", "phi"};
+                                       "phi3",  "gemma",   "gemma2", "phi",
+                                       "gpt_neox"};
   if (std::find(std::begin(kTypes), std::end(kTypes), model_type) == std::end(kTypes)) {
     return Error(fmt::format("model_type \"{}\" has no architecture template yet", model_type),
                  "supported for model libraries: llama, mistral, qwen2, qwen3, phi3, gemma, "
-                 "gemma2, phi");
+                 "gemma2, phi, gpt_neox");
   }
   if (format_tags().count(std::string(quantization)) == 0) {
     std::vector<std::string> names;
@@ -361,6 +387,8 @@ Result<GeneratedModelLib> generate_model_lib(const ModelInput& input, std::strin
   for (const ParamPlan& p : input.definition.params) {
     AAE_ASSIGN_OR_RETURN(auto rank, input.model_type == "phi"
                                         ? codegen_detail::phi_param_rank(p.name)
+                                    : input.model_type == "gpt_neox"
+                                        ? codegen_detail::neox_param_rank(p.name)
                                         : llama_rank(p.name));
     ranked.push_back({rank, p});
   }

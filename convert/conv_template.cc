@@ -93,6 +93,10 @@ const std::vector<TemplateSpec>& table() {
       {"phi-2", "{system_message}", "", std::nullopt, true,
        {{"user", "Instruct"}, {"assistant", "Output"}},
        {"\n"}, ": ", ":", {"<|endoftext|>"}, {50256}},
+      // MLC's RedPajama-INCITE-Chat template: "<human>: ..." / "<bot>: ...", stop at "<human>".
+      {"redpajama_chat", "{system_message}", "", std::nullopt, true,
+       {{"user", "<human>"}, {"assistant", "<bot>"}},
+       {"\n"}, ": ", ":", {"<human>"}, {0}},
   };
   return templates;
 }

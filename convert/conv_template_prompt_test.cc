@@ -92,6 +92,11 @@ const std::map<std::string, Golden>& multi_turn_goldens() {
        {"You are a helpful assistant."
         "Instruct: Hello!\nOutput: Hi there.\nInstruct: How are you?\nOutput:",
         {}}},
+      // redpajama_chat: the same shape with "<human>" / "<bot>" roles.
+      {"redpajama_chat",
+       {"You are a helpful assistant."
+        "<human>: Hello!\n<bot>: Hi there.\n<human>: How are you?\n<bot>:",
+        {}}},
   };
   return goldens;
 }

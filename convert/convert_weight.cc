@@ -158,6 +158,29 @@ void add_one_in_source_dtype(DType dtype, std::vector<float>& values) {
   }
 }
 
+// Rows [heads][3][head_dim] (per head q, k, v) -> [3][heads][head_dim]; a row is
+// values.size() / rows elements (1 for a bias). The caller checked the size against the shape.
+Status deinterleave_qkv_heads(const ParamPlan& plan, std::vector<float>& values) {
+  const int64_t heads = plan.deinterleave_qkv_heads;
+  const int64_t rows = plan.shape.at(0);
+  if (rows % (3 * heads) != 0)
+    return Error(fmt::format("{}: {} rows cannot be split into q, k, v of {} heads", plan.name,
+                             rows, heads));
+  const int64_t head_dim = rows / (3 * heads);
+  const auto row_len = static_cast<size_t>(static_cast<int64_t>(values.size()) / rows);
+  std::vector<float> out(values.size());
+  for (int64_t part = 0; part < 3; ++part)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t r = 0; r < head_dim; ++r) {
+        const auto src = static_cast<size_t>((h * 3 + part) * head_dim + r) * row_len;
+        const auto dst = static_cast<size_t>((part * heads + h) * head_dim + r) * row_len;
+        std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(src), row_len,
+                    out.begin() + static_cast<std::ptrdiff_t>(dst));
+      }
+  values = std::move(out);
+  return ok_status();
+}
+
 // The float32 values of `plan`: its sources read and concatenated along axis 0. Peak memory
 // is the fused tensor plus the one source being copied in.
 Result<std::vector<float>> read_fused(const TensorSource& source, const ParamPlan& plan) {
@@ -167,6 +190,7 @@ Result<std::vector<float>> read_fused(const TensorSource& source, const ParamPla
     if (values.size() != expected)
       return Error(fmt::format("{}: read {} values, expected {}", plan.sources[0], values.size(), expected));
     if (plan.add_one) add_one_in_source_dtype(source.find(plan.sources[0])->dtype, values);
+    if (plan.deinterleave_qkv_heads > 0) AAE_TRY(deinterleave_qkv_heads(plan, values));
     return values;
   }
   std::vector<float> fused;

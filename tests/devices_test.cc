@@ -217,11 +217,12 @@ TEST(Devices, GemmaFamilyCompilesForEveryDeviceWithOnlyAllowedImports) {
   }
 }
 
-// phi3 (longrope factors in the Config) and phi (PhiFamily: partial rotary, LayerNorm, biases),
+// phi3 (longrope factors in the Config), phi (PhiFamily: partial rotary, LayerNorm, biases) and
+// gpt_neox (NeoxFamily on PhiFamily: erf GeLU, two LayerNorms, sequential residual),
 // configured by the real gen_config from the example maker's tiny models.
 TEST(Devices, PhiFamilyCompilesForEveryDeviceWithOnlyAllowedImports) {
   if (!have_llvm_tools()) GTEST_SKIP() << "clang++ and llvm-ar/nm/objdump/readelf needed";
-  for (const std::string model_type : {"phi3", "phi"}) {
+  for (const std::string model_type : {"phi3", "phi", "gpt_neox"}) {
     SCOPED_TRACE(model_type);
     testing::ScratchDir dir;
     auto made = run_command(shell_quote(AAE_MAKE_EXAMPLE_PATH) + " --arch " + model_type +

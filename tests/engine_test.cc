@@ -18,6 +18,7 @@
 #include "runtime/engine/session.h"
 #include "tests/support/gemma_reference.h"
 #include "tests/support/llama_reference.h"
+#include "tests/support/neox_reference.h"
 #include "tests/support/phi_reference.h"
 #include "tests/support/test_support.h"
 
@@ -25,13 +26,15 @@
 // that a code path allocates nothing.
 std::atomic<int64_t> g_allocations{0};
 
-void* operator new(std::size_t size) {
+// Not inlined: GCC 12 would otherwise see free() reach memory from the library's operator new
+// and warn (-Wmismatched-new-delete), not knowing these replace it.
+[[gnu::noinline]] void* operator new(std::size_t size) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace aae {
 namespace {
@@ -84,11 +87,23 @@ BuiltModel build_model(const std::string& key, const fs::path& source, const std
 }
 
 // A tiny Hugging Face example model of `arch` (random float32 weights), made once.
+// "gpt_neox_parallel" is the gpt_neox example with use_parallel_residual true (Pythia's form;
+// the example maker writes RedPajama's sequential form).
 fs::path example_source(const std::string& arch) {
   const fs::path dir = scratch_root() / ("hf_" + arch);
+  const bool neox_parallel = arch == "gpt_neox_parallel";
   if (!fs::exists(dir / "config.json")) {
-    run_ok(shell_quote(AAE_MAKE_EXAMPLE_PATH) + " --arch " + arch +
+    run_ok(shell_quote(AAE_MAKE_EXAMPLE_PATH) + " --arch " + (neox_parallel ? "gpt_neox" : arch) +
            " --preset tiny --dtype float32 --seed 11 -o " + shell_quote(dir.string()));
+    if (neox_parallel) {
+      std::string config = testing::read_file(dir / "config.json");
+      const std::string sequential = "\"use_parallel_residual\": false";
+      const size_t at = config.find(sequential);
+      EXPECT_NE(at, std::string::npos) << config;
+      if (at != std::string::npos)
+        config.replace(at, sequential.size(), "\"use_parallel_residual\": true");
+      testing::write_file(dir / "config.json", config);
+    }
   }
   return dir;
 }
@@ -244,9 +259,11 @@ TEST_P(EngineArchitecture, LogitsMatchTheDoublePrecisionReference) {
   ASSERT_FALSE(model.lib.empty());
   auto weights = ModelWeights::open(model.dir.string());
   ASSERT_TRUE(weights.ok()) << weights.error().to_string();
-  auto ref_logits = c.arch == "phi"
-                        ? testing::phi_reference_forward(model.dir.string(), *weights, kTokens)
-                        : testing::reference_logits(c.arch, model.dir.string(), *weights, kTokens);
+  auto ref_logits =
+      c.arch == "phi"        ? testing::phi_reference_forward(model.dir.string(), *weights, kTokens)
+      : c.arch.starts_with("gpt_neox")
+          ? testing::neox_reference_forward(model.dir.string(), *weights, kTokens)
+                             : testing::reference_logits(c.arch, model.dir.string(), *weights, kTokens);
   ASSERT_TRUE(ref_logits.ok()) << ref_logits.error().to_string();
   const auto& reference = *ref_logits;
   // Twice: the exact fp32 reference kernels (cpu_features 0), then this machine's fastest.
@@ -328,6 +345,23 @@ INSTANTIATE_TEST_SUITE_P(PhiFamily, EngineArchitecture,
                                            ArchCase{"phi", "q4f16_1"},
                                            ArchCase{"phi", "q4f32_1"},
                                            ArchCase{"phi", "q3f16_1"}),
+                         case_name);
+
+// gpt_neox (RedPajama-style: two LayerNorms, sequential residual, erf GeLU, rotary_pct 0.25,
+// query_key_value reordered at conversion, untied head without bias;
+// tests/support/neox_reference.h), in every quantization code; and Pythia's parallel residual.
+INSTANTIATE_TEST_SUITE_P(NeoxFamily, EngineArchitecture,
+                         ::testing::Values(ArchCase{"gpt_neox", "q0f32"},
+                                           ArchCase{"gpt_neox", "q0f16"},
+                                           ArchCase{"gpt_neox", "q0bf16"},
+                                           ArchCase{"gpt_neox", "q4f16_1"},
+                                           ArchCase{"gpt_neox", "q4f32_1"},
+                                           ArchCase{"gpt_neox", "q3f16_1"},
+                                           ArchCase{"gpt_neox", "q4f16_2"},
+                                           ArchCase{"gpt_neox", "q4f16_0"},
+                                           ArchCase{"gpt_neox", "q3f16_0"},
+                                           ArchCase{"gpt_neox_parallel", "q0f32"},
+                                           ArchCase{"gpt_neox_parallel", "q4f16_1"}),
                          case_name);
 
 // gemma (GeLU-tanh, sqrt(hidden) embedding scale, head_dim 2 * hidden / heads) and gemma2

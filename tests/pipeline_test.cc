@@ -51,7 +51,8 @@ float to_model_dtype(float x, DType dtype) {
 }
 
 // Concatenates the HF source tensors of one parameter along axis 0; a gemma norm (add_one)
-// becomes 1 + w rounded in the source dtype (mlc-model-params.md §3.2).
+// becomes 1 + w rounded in the source dtype (mlc-model-params.md §3.2); a gpt_neox
+// query_key_value has its per-head [q, k, v] rows regrouped to all q, all k, all v.
 std::vector<float> read_sources(const TensorSource& source, const ParamPlan& plan) {
   std::vector<float> values;
   for (const auto& name : plan.sources) {
@@ -61,6 +62,20 @@ std::vector<float> read_sources(const TensorSource& source, const ParamPlan& pla
     if (plan.add_one)
       for (float& v : *part) v = to_model_dtype(v + 1.0f, source.find(name)->dtype);
     values.insert(values.end(), part->begin(), part->end());
+  }
+  if (plan.deinterleave_qkv_heads > 0 && !values.empty()) {
+    // gpt_neox: Hugging Face row (head, part, r) is stored at MLC row (part, head, r).
+    const int64_t heads = plan.deinterleave_qkv_heads, rows = plan.shape[0];
+    const int64_t head_dim = rows / (3 * heads);
+    const int64_t cols = static_cast<int64_t>(values.size()) / rows;
+    std::vector<float> mlc(values.size());
+    for (int64_t head = 0; head < heads; ++head)
+      for (int64_t part = 0; part < 3; ++part)
+        for (int64_t r = 0; r < head_dim; ++r)
+          for (int64_t c = 0; c < cols; ++c)
+            mlc[((part * heads + head) * head_dim + r) * cols + c] =
+                values[((head * 3 + part) * head_dim + r) * cols + c];
+    values = std::move(mlc);
   }
   return values;
 }
@@ -165,11 +180,13 @@ INSTANTIATE_TEST_SUITE_P(
       return std::get<0>(info.param) + "_" + std::get<1>(info.param);
     });
 
-// phi3 (renamed modules, fused HF projections copied 1:1) and phi (Phi-2: renamed modules, q/k/v
-// weights and biases fused, LayerNorm weights and biases, a biased lm_head.linear).
+// phi3 (renamed modules, fused HF projections copied 1:1), phi (Phi-2: renamed modules, q/k/v
+// weights and biases fused, LayerNorm weights and biases, a biased lm_head.linear) and gpt_neox
+// (Hugging Face names, query_key_value rows reordered, embed_out without bias).
 INSTANTIATE_TEST_SUITE_P(
     PhiArchitecturesEveryQuantization, PipelineTest,
-    ::testing::Combine(::testing::Values("phi3", "phi"), ::testing::ValuesIn(all_quantizations())),
+    ::testing::Combine(::testing::Values("phi3", "phi", "gpt_neox"),
+                       ::testing::ValuesIn(all_quantizations())),
     [](const auto& info) {
       return std::get<0>(info.param) + "_" + std::get<1>(info.param);
     });

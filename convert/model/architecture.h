@@ -61,6 +61,7 @@ const Architecture& gemma_architecture();
 const Architecture& gemma2_architecture();
 const Architecture& phi3_architecture();
 const Architecture& phi_architecture();
+const Architecture& gpt_neox_architecture();
 
 // ---- helpers shared by the architecture files -------------------------------------------
 

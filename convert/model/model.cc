@@ -28,6 +28,7 @@ const std::vector<const Architecture*>& registry() {
       &model_detail::gemma2_architecture(),
       &model_detail::phi3_architecture(),
       &model_detail::phi_architecture(),
+      &model_detail::gpt_neox_architecture(),
   };
   return table;
 }

@@ -32,6 +32,10 @@ struct ParamPlan {
   // gemma/gemma2 norms: store 1 + w, the sum rounded in the source tensor's dtype before the
   // cast to the model dtype (mlc-model-params.md §3.2).
   bool add_one = false;
+  // gpt_neox query_key_value (weight and bias): the source rows are grouped per head as
+  // [q, k, v] of head 0, then head 1, ...; when > 0 (the head count), the rows are reordered to
+  // all q heads, all k heads, all v heads, as MLC's gpt_neox loader does.
+  int64_t deinterleave_qkv_heads = 0;
 };
 
 // gen_config / convert_weight command-line overrides (MLC's ModelConfigOverride). An unset

@@ -14,7 +14,7 @@ const QuantizationSpec& q4f16_1() { return *find_quantization("q4f16_1"); }
 TEST(ModelRegistry, ListsSupportedTypes) {
   EXPECT_EQ(supported_model_types(),
             (std::vector<std::string>{"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2",
-                                      "phi3", "phi"}));
+                                      "phi3", "phi", "gpt_neox"}));
 }
 
 TEST(ModelRegistry, UnknownModelTypeListsSupportedTypes) {

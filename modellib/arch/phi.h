@@ -104,8 +104,9 @@ struct PhiFamily : LlamaFamily<Config> {
     return prefill(host, params, state, &token, 1, position, logits);
   }
 
- private:
-  // Per token: RoPE on the first R dims of q and k, then K and V into the cache.
+ protected:
+  // Per token: RoPE on the first R dims of q and k, then K and V into the cache. (Also used by
+  // NeoxFamily, modellib/arch/gpt_neox.h.)
   static void store_kv(void* state, int64_t l, float* qkv, int64_t n, int64_t position) {
     const float* cos_table = Base::template at<float>(state, kCosOffset);
     const float* sin_table = Base::template at<float>(state, kSinOffset);
@@ -129,6 +130,7 @@ struct PhiFamily : LlamaFamily<Config> {
     }
   }
 
+ private:
   static void forward(const AaeHostApi* host, const void* const* params, void* state,
                       const int32_t* tokens, int64_t n, int64_t position, float* logits) {
     auto at = [state](uint64_t offset) { return Base::template at<float>(state, offset); };

@@ -57,7 +57,7 @@ inline Result<RefMatrix> load_ref_param(const ModelWeights& w, const Quantizatio
     std::vector<uint32_t> words(qw.nbytes() / 4);
     std::memcpy(words.data(), qw.data, qw.nbytes());  // the mapping has no alignment promise
     const bool kn = spec.layout == WeightLayout::kKN && base != "model.embed_tokens" &&
-                    base != "transformer.embd";
+                    base != "transformer.embd" && base != "gpt_neox.embed_in";
     AAE_ASSIGN_OR_RETURN(std::vector<float> f,
                          dequantize_group(spec, words.data(), qs.data, qw.record->shape,
                                           qs.record->shape, k, kn));

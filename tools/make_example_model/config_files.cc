@@ -66,6 +66,16 @@ std::string config_json(const ModelSpec& spec, const SpecialIds& ids) {
     config["partial_rotary_factor"] = 0.5;
     config["qk_layernorm"] = false;
   }
+  if (spec.arch == Arch::kGptNeox) {
+    // RedPajama-INCITE's keys (sequential residual, exact GeLU, rotary_emb_base), with Pythia's
+    // rotary_pct 0.25 so that only 4 of the tiny model's 16 head dims rotate.
+    for (const char* key : {"rms_norm_eps", "rope_theta", "num_key_value_heads"}) config.erase(key);
+    config["layer_norm_eps"] = spec.rms_norm_eps;
+    config["hidden_act"] = "gelu";
+    config["rotary_pct"] = 0.25;
+    config["rotary_emb_base"] = spec.rope_theta;
+    config["use_parallel_residual"] = false;
+  }
   if (spec.arch == Arch::kPhi3) {
     // As Phi-3-mini-128k / Phi-3.5: a longrope rope_scaling with one factor per rotary
     // frequency (head_dim / 2), distinct long and short lists so a swap shows in the logits,

@@ -41,6 +41,7 @@ constexpr ArchInfo kArchs[] = {
     {Arch::kGemma2, "gemma2", "Gemma2ForCausalLM", 1e-6, 10000.0},
     {Arch::kPhi3, "phi3", "Phi3ForCausalLM", 1e-5, 10000.0},
     {Arch::kPhi, "phi", "PhiForCausalLM", 1e-5, 10000.0},  // eps: layer_norm_eps
+    {Arch::kGptNeox, "gpt_neox", "GPTNeoXForCausalLM", 1e-5, 10000.0},  // layer_norm_eps
 };
 
 }  // namespace
@@ -102,6 +103,7 @@ Result<ModelSpec> make_model_spec(std::string_view arch, std::string_view preset
   spec.rms_norm_eps = arch_info->rms_norm_eps;
   spec.rope_theta = arch_info->rope_theta;
   if (spec.is_gemma()) spec.head_dim = 2 * size->hidden / size->heads;
+  if (spec.arch == Arch::kGptNeox) spec.num_kv_heads = spec.num_heads;  // no grouped K/V
   spec.tie_word_embeddings = spec.is_qwen() || spec.is_gemma();
   spec.qkv_bias = spec.arch == Arch::kQwen2;
   spec.qk_norm = spec.arch == Arch::kQwen3;

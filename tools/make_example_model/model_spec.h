@@ -12,7 +12,7 @@
 
 namespace aae::example {
 
-enum class Arch { kLlama, kMistral, kQwen2, kQwen3, kPhi3, kGemma, kGemma2, kPhi };
+enum class Arch { kLlama, kMistral, kQwen2, kQwen3, kPhi3, kGemma, kGemma2, kPhi, kGptNeox };
 
 struct ModelSpec {
   Arch arch = Arch::kLlama;

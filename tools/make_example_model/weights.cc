@@ -72,6 +72,35 @@ void append_phi_tensors(const ModelSpec& spec, std::vector<PlannedTensor>& out) 
   linear("lm_head", spec.vocab_size, h);
 }
 
+// gpt_neox (Hugging Face GPTNeoXForCausalLM): per-head interleaved query_key_value rows
+// ([q, k, v] of head 0, then head 1, ...), LayerNorms and linears with biases, an untied
+// embed_out without a bias.
+std::vector<PlannedTensor> neox_tensors(const ModelSpec& spec) {
+  const int64_t h = spec.hidden_size, ffn = spec.intermediate_size;
+  std::vector<PlannedTensor> out;
+  auto linear = [&](const std::string& name, int64_t rows, int64_t cols) {
+    out.push_back({name + ".weight", {rows, cols}, Init::kWeight});
+    out.push_back({name + ".bias", {rows}, Init::kBias});
+  };
+  auto layer_norm = [&](const std::string& name) {
+    out.push_back({name + ".weight", {h}, Init::kNorm});
+    out.push_back({name + ".bias", {h}, Init::kBias});
+  };
+  out.push_back({"gpt_neox.embed_in.weight", {spec.vocab_size, h}, Init::kWeight});
+  for (int64_t layer = 0; layer < spec.num_layers; ++layer) {
+    const std::string p = "gpt_neox.layers." + std::to_string(layer) + ".";
+    layer_norm(p + "input_layernorm");
+    layer_norm(p + "post_attention_layernorm");
+    linear(p + "attention.query_key_value", 3 * spec.num_heads * spec.head_dim, h);
+    linear(p + "attention.dense", h, spec.num_heads * spec.head_dim);
+    linear(p + "mlp.dense_h_to_4h", ffn, h);
+    linear(p + "mlp.dense_4h_to_h", h, ffn);
+  }
+  layer_norm("gpt_neox.final_layer_norm");
+  out.push_back({"embed_out.weight", {spec.vocab_size, h}, Init::kWeight});
+  return out;
+}
+
 }  // namespace
 
 std::vector<PlannedTensor> plan_tensors(const ModelSpec& spec) {
@@ -79,6 +108,7 @@ std::vector<PlannedTensor> plan_tensors(const ModelSpec& spec) {
   const int64_t q_out = spec.num_heads * spec.head_dim;
   const int64_t kv_out = spec.num_kv_heads * spec.head_dim;
   const int64_t ffn = spec.intermediate_size;
+  if (spec.arch == Arch::kGptNeox) return neox_tensors(spec);
   std::vector<PlannedTensor> out;
   out.push_back({"model.embed_tokens.weight", {spec.vocab_size, h}, Init::kWeight});
   if (spec.arch == Arch::kPhi) {
