@@ -70,7 +70,7 @@ size_t fill_weights(int64_t N, int64_t K, std::vector<Buffer*>& owned, const voi
   std::mt19937 rng(7);
   size_t total = 0;
   if constexpr (Format::kTensors == 1) {
-    const size_t bytes = static_cast<size_t>(N * K) * (Format::kHalfParams ? 2 : 4);
+    const size_t bytes = static_cast<size_t>(N * K) * (Format::kParamDType == ml::kParamF32 ? 4 : 2);
     owned.push_back(new Buffer(bytes));
     // Small finite values in either dtype (0x3000 is fp16 0.125; any bits would do for speed,
     // but NaN/denormal patterns could slow the float path).
@@ -81,7 +81,7 @@ size_t fill_weights(int64_t N, int64_t K, std::vector<Buffer*>& owned, const voi
   } else {
     const int64_t G = Format::groups(K);
     const size_t code_bytes = static_cast<size_t>(N * G * Format::kWordsPerGroup) * 4;
-    const size_t scale_bytes = static_cast<size_t>(N * G) * (Format::kHalfParams ? 2 : 4);
+    const size_t scale_bytes = static_cast<size_t>(N * G) * (Format::kParamDType == ml::kParamF32 ? 4 : 2);
     owned.push_back(new Buffer(code_bytes));
     for (size_t i = 0; i < code_bytes; ++i) owned.back()->p[i] = static_cast<uint8_t>(rng());
     ptrs[0] = owned.back()->p;
@@ -116,7 +116,8 @@ void run_linear(benchmark::State& state, uint32_t variant, Shape shape, int64_t 
   const ml::LinearKernel kernel = ml::LinearKernels<Format>::get(variant);
   size_t next = 0;
   for (auto _ : state) {
-    const void* const* ptrs = copies[next].data();
+    // The KN ("_0") formats also take the row count, as linear() appends it.
+    const void* ptrs[3] = {copies[next][0], copies[next][1], &N};
     next = next + 1 == copies.size() ? 0 : next + 1;
     const void* input = X.data();
     if (kernel.prep != nullptr) {
@@ -162,6 +163,9 @@ int main(int argc, char** argv) {
   register_format<ml::FormatQ3F16_1>(features);
   register_format<ml::FormatQ0F16>(features);
   register_format<ml::FormatQ0F32>(features);
+  register_format<ml::FormatQ0BF16>(features);
+  register_format<ml::FormatQ4F16_0>(features);
+  register_format<ml::FormatQ3F16_0>(features);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -240,6 +240,13 @@ Result<LlamaConfig> llama_config(const ModelInput& input) {
                    "regenerate the chat config with sphere_aae gen_config");
     }
     c.parallel_residual = parallel->get<bool>();
+    // NeoxFamily reads the MLP biases as float32 (model_lib_params gives them ffn_out_dtype).
+    auto ffn = mc.find("ffn_out_dtype");
+    if (ffn != mc.end() && !(ffn->is_string() && ffn->get<std::string>() == "float32")) {
+      return Error(fmt::format("{}: model_config.ffn_out_dtype is {}; the model library supports "
+                               "only \"float32\" (MLC's default)", label, ffn->dump()),
+                   "convert and gen_config without overriding ffn_out_dtype");
+    }
   }
   c.tie_embeddings = mc.value("tie_word_embeddings", false);
   c.qkv_bias = type == "qwen2" || (type == "qwen3" && mc.value("attention_bias", false));

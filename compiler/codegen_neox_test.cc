@@ -71,5 +71,35 @@ TEST(CodegenNeox, GptNeoxUsesNeoxFamilyWithItsParameterOrder) {
   }
 }
 
+// The parameter table states MLC's dtypes: the MLP biases float32 (ffn_out_dtype), q_weight
+// uint32, everything else (scales, norms, other biases) the model dtype.
+TEST(CodegenNeox, DeclaresTheMlpBiasesFloat32AndRefusesAnotherFfnOutDtype) {
+  auto input = make_model_input(neox_chat(), "neox.json", {});
+  ASSERT_TRUE(input.ok()) << input.error().to_string();
+  auto lib = generate_model_lib(*input, "gpt_neox_q4f16_1_abc");
+  ASSERT_TRUE(lib.ok()) << lib.error().to_string();
+  const json meta = json::parse(lib->metadata_json);
+  int float32_params = 0;
+  for (const auto& p : meta.at("params")) {
+    const std::string name = p.at("name").get<std::string>();
+    const std::string dtype = p.at("dtype").get<std::string>();
+    const bool mlp_bias = name == "gpt_neox.layers.0.mlp.dense_h_to_4h.bias" ||
+                          name == "gpt_neox.layers.0.mlp.dense_4h_to_h.bias";
+    const bool q_weight = name.size() > 9 && name.compare(name.size() - 9, 9, ".q_weight") == 0;
+    EXPECT_EQ(dtype, mlp_bias ? "float32" : q_weight ? "uint32" : "float16") << name;
+    float32_params += dtype == "float32";
+  }
+  EXPECT_EQ(float32_params, 2);
+
+  json half_ffn = neox_chat();
+  half_ffn["model_config"]["ffn_out_dtype"] = "float16";
+  auto half_input = make_model_input(half_ffn, "neox.json", {});
+  ASSERT_TRUE(half_input.ok()) << half_input.error().to_string();
+  auto refused = generate_model_lib(*half_input, "gpt_neox_q4f16_1_abc");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("ffn_out_dtype"), std::string::npos)
+      << refused.error().message();
+}
+
 }  // namespace
 }  // namespace aae

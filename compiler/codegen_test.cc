@@ -149,7 +149,9 @@ TEST(Codegen, EmitsEveryQuantizationCode) {
         found_down = true;
         EXPECT_EQ(p.at("shape").get<std::vector<int64_t>>(), c.down_shape);
       }
-      if (p.at("name") == "model.norm.weight") EXPECT_EQ(p.at("dtype"), c.dtype);
+      if (p.at("name") == "model.norm.weight") {
+        EXPECT_EQ(p.at("dtype"), c.dtype);
+      }
     }
     EXPECT_TRUE(found_down);
     EXPECT_EQ(meta.at("kv_cache").at("dtype"), "float16");

@@ -16,7 +16,7 @@ std::vector<ModelLibParam> model_lib_params(const std::vector<ParamPlan>& plan,
   out.reserve(plan.size() * 2);
   for (const ParamPlan& p : plan) {
     if (!quantizes_role(q, p.role) || p.shape.size() != 2) {
-      out.push_back({p.name, p.shape, q.model_dtype, p.role});
+      out.push_back({p.name, p.shape, p.stored_dtype.value_or(q.model_dtype), p.role});
       continue;
     }
     const std::string suffix = ".weight";

@@ -23,7 +23,8 @@ struct ModelLibParam {
 // For each plan entry in order: a quantized role (quantizes_role) becomes "<base>.q_weight"
 // (uint32) then "<base>.q_scale" (model dtype), in the NK form [N, G*W] / [N, G] or, for
 // linears of "_0" codes, the KN form [G*W, N] / [G, N] (G = ceil(K / group_size), W = words per
-// group); every other parameter keeps its name and shape in the model dtype.
+// group); every other parameter keeps its name and shape in the model dtype, or in its
+// ParamPlan::stored_dtype when set (gpt_neox's float32 MLP biases).
 std::vector<ModelLibParam> model_lib_params(const std::vector<ParamPlan>& plan,
                                             const QuantizationSpec& quantization);
 

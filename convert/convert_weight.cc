@@ -210,9 +210,12 @@ Result<std::vector<float>> read_fused(const TensorSource& source, const ParamPla
 Status convert_param(const TensorSource& source, const QuantizationSpec& spec,
                      const ParamPlan& plan, TensorCacheWriter& writer) {
   std::vector<EncodedTensor> encoded;
+  // A stored_dtype parameter (never quantized) is cast to that dtype instead of the model's.
+  QuantizationSpec stored = spec;
+  if (plan.stored_dtype && !quantizes_role(spec, plan.role)) stored.model_dtype = *plan.stored_dtype;
   {
     AAE_ASSIGN_OR_RETURN(std::vector<float> values, read_fused(source, plan));
-    AAE_ASSIGN_OR_RETURN(encoded, encode_parameter(spec, plan.name, plan.role, plan.shape, values.data()));
+    AAE_ASSIGN_OR_RETURN(encoded, encode_parameter(stored, plan.name, plan.role, plan.shape, values.data()));
   }  // the float copy is freed before writing
   for (const auto& tensor : encoded)
     AAE_TRY(writer.add(tensor.name, tensor.dtype, tensor.shape, tensor.bytes.data(), tensor.bytes.size()));
@@ -250,7 +253,8 @@ Result<ConvertSummary> convert_weight(const ConvertOptions& options, ProgressSin
     if (progress != nullptr) {
       const bool quantized = quantizes_role(*spec, plan.role);
       progress->param_done(i + 1, params.size(), plan.name, plan.shape,
-                           quantized ? spec->name : dtype_name(spec->model_dtype));
+                           quantized ? spec->name
+                                     : dtype_name(plan.stored_dtype.value_or(spec->model_dtype)));
     }
   }
   AAE_ASSIGN_OR_RETURN(TensorCacheSummary written, writer.finish(original_params));

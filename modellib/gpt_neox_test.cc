@@ -37,4 +37,15 @@ TEST(NeoxKernels, GeluIsTheExactErfFormNotTheTanhApproximation) {
   EXPECT_NEAR(at[0], -0.0455003, 2e-7);
 }
 
+// The MLP biases are float32 records in every model: added as float32 over [T][N], not read
+// through the model dtype (1/3 is not exact in fp16, so a half read would differ).
+TEST(NeoxKernels, MlpBiasIsAddedAsFloat32) {
+  const float bias[3] = {1.0f / 3.0f, -2.5f, 1e-7f};
+  std::vector<float> y = {1, 2, 3, 4, 5, 6};  // [T=2][N=3]
+  ml::add_bias_f32(y.data(), bias, 2, 3);
+  const std::vector<float> want = {1 + 1.0f / 3.0f, 2 - 2.5f, 3 + 1e-7f,
+                                   4 + 1.0f / 3.0f, 5 - 2.5f, 6 + 1e-7f};
+  EXPECT_EQ(y, want);
+}
+
 }  // namespace

@@ -4,6 +4,8 @@
 // (tests/support/llama_reference.h) for every supported architecture.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <new>
@@ -13,7 +15,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "runtime/base/half.h"
 #include "runtime/base/json.h"
 #include "runtime/engine/session.h"
 #include "tests/support/gemma_reference.h"
@@ -363,6 +367,92 @@ INSTANTIATE_TEST_SUITE_P(NeoxFamily, EngineArchitecture,
                                            ArchCase{"gpt_neox_parallel", "q0f32"},
                                            ArchCase{"gpt_neox_parallel", "q4f16_1"}),
                          case_name);
+
+// An fp16 gpt_neox cache as MLC writes it: the two MLP biases of each layer float32, the rest
+// (embed_out included) float16. The library declares the same dtypes, so the session binds the
+// cache and runs (the logits themselves are checked by NeoxFamily/EngineArchitecture).
+TEST(EngineNeox, Fp16ModelLoadsACacheWithFloat32MlpBiases) {
+  const BuiltModel model = arch_model("gpt_neox", "q0f16");
+  ASSERT_FALSE(model.lib.empty());
+  auto weights = ModelWeights::open(model.dir.string());
+  ASSERT_TRUE(weights.ok()) << weights.error().to_string();
+  int float32_records = 0;
+  for (const auto& shard : weights->cache().shards)
+    for (const auto& record : shard.records) {
+      const bool mlp_bias = record.name.ends_with(".mlp.dense_h_to_4h.bias") ||
+                            record.name.ends_with(".mlp.dense_4h_to_h.bias");
+      EXPECT_EQ(record.dtype, mlp_bias ? DType::kFloat32 : DType::kFloat16) << record.name;
+      float32_records += record.dtype == DType::kFloat32;
+    }
+  EXPECT_GT(float32_records, 0);
+  EXPECT_EQ(float32_records % 2, 0);  // two per layer
+  auto session = open_session(model);
+  ASSERT_TRUE(session.ok()) << session.error().to_string();
+  ASSERT_TRUE(session->prefill(kTokens).ok());
+  for (float v : session->logits()) ASSERT_TRUE(std::isfinite(v));
+}
+
+// Rewrites the float32 records of the tensor cache in `dir` as MLC's writer stores them
+// ("format": "f32-to-bf16": bfloat16 bits, nbytes = numel * 2), in place at the same offsets;
+// the md5sums go (the shard bytes change). Returns the number of records rewritten.
+int encode_float32_records_as_mlc(const fs::path& dir) {
+  nlohmann::json cache = nlohmann::json::parse(testing::read_file(dir / "tensor-cache.json"));
+  int rewritten = 0;
+  for (auto& shard : cache.at("records")) {
+    shard.erase("md5sum");
+    const fs::path file = dir / shard.at("dataPath").get<std::string>();
+    std::string bytes = testing::read_file(file);
+    for (auto& r : shard.at("records")) {
+      if (r.at("dtype") != "float32") continue;
+      const int64_t offset = r.at("byteOffset").get<int64_t>();
+      const int64_t n = r.at("nbytes").get<int64_t>() / 4;
+      // Element i's two bytes land on bytes of elements <= i, all already read.
+      for (int64_t i = 0; i < n; ++i) {
+        float f;
+        std::memcpy(&f, bytes.data() + offset + 4 * i, 4);
+        const uint16_t b = float_to_bfloat16(f);
+        std::memcpy(bytes.data() + offset + 2 * i, &b, 2);
+      }
+      r["format"] = "f32-to-bf16";
+      r["nbytes"] = 2 * n;
+      ++rewritten;
+    }
+    testing::write_file(file, bytes);
+  }
+  testing::write_file(dir / "tensor-cache.json", cache.dump());
+  return rewritten;
+}
+
+// A cache as MLC's convert_weight writes it for an fp16 gpt_neox: the float32 MLP biases
+// stored as bfloat16 bits. The records still say float32, so the library accepts them (the
+// runtime widens them); the logits move only by the biases' bf16 rounding.
+TEST(EngineNeox, Fp16ModelLoadsMlcsBf16EncodedFloat32Biases) {
+  const BuiltModel model = arch_model("gpt_neox", "q0f16");
+  ASSERT_FALSE(model.lib.empty());
+  const fs::path mlc_dir = scratch_root() / "gpt_neox_q0f16_mlc_encoded";
+  fs::remove_all(mlc_dir);
+  fs::copy(model.dir, mlc_dir, fs::copy_options::recursive);
+  EXPECT_GT(encode_float32_records_as_mlc(mlc_dir), 0);
+  auto weights = ModelWeights::open(mlc_dir.string());
+  ASSERT_TRUE(weights.ok()) << weights.error().to_string();
+  auto bias = weights->get("gpt_neox.layers.0.mlp.dense_h_to_4h.bias");
+  ASSERT_TRUE(bias.ok()) << bias.error().to_string();
+  EXPECT_TRUE(bias->record->stored_as_bf16());
+
+  auto ours = open_session(model);
+  auto mlc = open_session(model, mlc_dir);
+  ASSERT_TRUE(ours.ok()) << ours.error().to_string();
+  ASSERT_TRUE(mlc.ok()) << mlc.error().to_string();
+  ASSERT_TRUE(ours->prefill(kTokens).ok());
+  ASSERT_TRUE(mlc->prefill(kTokens).ok());
+  const std::vector<double> expected(ours->logits().begin(), ours->logits().end());
+  ASSERT_EQ(mlc->logits().size(), expected.size());
+  const double error = testing::max_relative_error(mlc->logits().data(), expected);
+  std::cout << "gpt_neox q0f16 with MLC's bf16-encoded biases: max relative logit change "
+            << error << "\n";
+  EXPECT_GT(error, 0.0);   // the rounded biases were really read (measured 1.0e-3)
+  EXPECT_LE(error, 1e-2);
+}
 
 // gemma (GeLU-tanh, sqrt(hidden) embedding scale, head_dim 2 * hidden / heads) and gemma2
 // (sandwich norms, final logit soft-capping; its context is sliding_window, 256 here), in every

@@ -82,7 +82,8 @@ std::vector<float> read_sources(const TensorSource& source, const ParamPlan& pla
 
 // Checks one converted parameter against its source values. Quantized weights: each element is
 // within half a quantization step (max|w| of its group / max_int / 2) plus the fp16 rounding of
-// the product. Unquantized: exactly the source rounded to the model dtype.
+// the product. Unquantized: exactly the source rounded to the model dtype (or to the
+// parameter's stored dtype: gpt_neox's MLP biases stay float32).
 void expect_within_quantization_error(const QuantizationSpec& spec, const ModelWeights& weights,
                                       const ParamPlan& plan, const std::vector<float>& source) {
   const bool quantized = quantizes_role(spec, plan.role);
@@ -91,7 +92,8 @@ void expect_within_quantization_error(const QuantizationSpec& spec, const ModelW
     ASSERT_TRUE(stored.ok()) << stored.error().to_string();
     ASSERT_EQ(stored->size(), source.size()) << plan.name;
     for (size_t i = 0; i < source.size(); ++i)
-      ASSERT_EQ((*stored)[i], to_model_dtype(source[i], spec.model_dtype)) << plan.name << " [" << i << "]";
+      ASSERT_EQ((*stored)[i], to_model_dtype(source[i], plan.stored_dtype.value_or(spec.model_dtype)))
+          << plan.name << " [" << i << "]";
     return;
   }
   const std::string base = plan.name.substr(0, plan.name.size() - std::string(".weight").size());

@@ -2,8 +2,10 @@
 // huggingface loader (python/mlc_llm/model/gpt_neox). MLC keeps Hugging Face's parameter names;
 // the loader reorders attention.query_key_value (weight and bias) from per-head [q, k, v] rows to
 // all q, all k, all v (ParamPlan::deinterleave_qkv_heads). There is no num_key_value_heads:
-// every head has its own K and V. MLC stores embed_out and the two MLP biases as float32 in
-// every model; this converter keeps them in the model dtype (docs/architectures.md).
+// every head has its own K and V. The two MLP linears are MLC out_dtype=ffn_out_dtype linears,
+// whose biases MLC keeps in that dtype (float32 unless overridden) in every model; embed_out,
+// though declared float32, follows the model dtype (and is quantized in the group codes) like
+// any other linear weight (docs/architectures.md).
 #include <fmt/format.h>
 
 #include "convert/model/architecture.h"
@@ -43,6 +45,15 @@ Status neox_post_init(ArchConfig& config) {
   if (!(rotary > 0 && rotary <= 1)) {
     return config_error(kNeox, "rotary_pct", fmt::format("must be in (0, 1], found {}", rotary));
   }
+  const Json& ffn_dtype = fields["ffn_out_dtype"];
+  const std::optional<DType> parsed =
+      ffn_dtype.is_string() ? parse_dtype(ffn_dtype.get<std::string>()) : std::nullopt;
+  if (!parsed || (*parsed != DType::kFloat32 && *parsed != DType::kFloat16 &&
+                  *parsed != DType::kBFloat16)) {
+    return config_error(kNeox, "ffn_out_dtype",
+                        fmt::format("must be \"float32\", \"float16\" or \"bfloat16\", found "
+                                    "{}", ffn_dtype.dump()));
+  }
   return ok_status();
 }
 
@@ -51,6 +62,8 @@ Result<std::vector<ParamPlan>> neox_plan(const Json& fields) {
   shaped["num_key_value_heads"] = fields["num_attention_heads"];
   AAE_ASSIGN_OR_RETURN(DecoderShape s, read_decoder_shape(shaped, kNeox));
   const int64_t qkv_rows = 3 * s.heads * s.head_dim;
+  // Checked in neox_post_init. MLC's MLP linears output ffn_out_dtype and keep their biases in it.
+  const std::optional<DType> ffn_dtype = parse_dtype(fields["ffn_out_dtype"].get<std::string>());
   std::vector<ParamPlan> params;
   auto add = [&params](std::string name, std::vector<int64_t> shape, TensorRole role) {
     std::string source = name;
@@ -71,8 +84,10 @@ Result<std::vector<ParamPlan>> neox_plan(const Json& fields) {
     add(p + "attention.dense.bias", {s.hidden}, TensorRole::kOther);
     add(p + "mlp.dense_h_to_4h.weight", {s.intermediate, s.hidden}, TensorRole::kLinear);
     add(p + "mlp.dense_h_to_4h.bias", {s.intermediate}, TensorRole::kOther);
+    params.back().stored_dtype = ffn_dtype;
     add(p + "mlp.dense_4h_to_h.weight", {s.hidden, s.intermediate}, TensorRole::kLinear);
     add(p + "mlp.dense_4h_to_h.bias", {s.hidden}, TensorRole::kOther);
+    params.back().stored_dtype = ffn_dtype;
   }
   add("gpt_neox.final_layer_norm.weight", {s.hidden}, TensorRole::kOther);
   add("gpt_neox.final_layer_norm.bias", {s.hidden}, TensorRole::kOther);

@@ -86,5 +86,40 @@ TEST(GptNeoxDefinition, PlansHuggingFaceNamesWithQkvRowsDeinterleaved) {
   EXPECT_EQ(by_name.count("embed_out.bias"), 0u);
 }
 
+// MLC's MLP linears output ffn_out_dtype and keep their biases in it (gpt_neox_loader.py casts
+// exactly ".dense_h_to_4h.bias" / ".dense_4h_to_h.bias" to it); nothing else has its own dtype.
+TEST(GptNeoxDefinition, OnlyTheMlpBiasesAreStoredInFfnOutDtype) {
+  auto def = make_model_definition(redpajama_3b(), q4f16_1());
+  ASSERT_TRUE(def.ok()) << def.error().to_string();
+  int stored = 0;
+  for (const auto& p : def->params) {
+    const bool mlp_bias = p.name.ends_with(".mlp.dense_h_to_4h.bias") ||
+                          p.name.ends_with(".mlp.dense_4h_to_h.bias");
+    EXPECT_EQ(p.stored_dtype.has_value(), mlp_bias) << p.name;
+    if (p.stored_dtype) {
+      EXPECT_EQ(*p.stored_dtype, DType::kFloat32) << p.name;
+      ++stored;
+    }
+  }
+  EXPECT_EQ(stored, 2 * 32);
+
+  json hf = redpajama_3b();
+  hf["ffn_out_dtype"] = "float16";
+  auto half = make_model_definition(hf, q4f16_1());
+  ASSERT_TRUE(half.ok()) << half.error().to_string();
+  EXPECT_EQ(half->model_config["ffn_out_dtype"], "float16");
+  for (const auto& p : half->params) {
+    if (p.stored_dtype) {
+      EXPECT_EQ(*p.stored_dtype, DType::kFloat16) << p.name;
+    }
+  }
+
+  hf["ffn_out_dtype"] = "int8";
+  auto bad = make_model_definition(hf, q4f16_1());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("ffn_out_dtype"), std::string::npos)
+      << bad.error().message();
+}
+
 }  // namespace
 }  // namespace aae

@@ -36,6 +36,10 @@ struct ParamPlan {
   // [q, k, v] of head 0, then head 1, ...; when > 0 (the head count), the rows are reordered to
   // all q heads, all k heads, all v heads, as MLC's gpt_neox loader does.
   int64_t deinterleave_qkv_heads = 0;
+  // Set: an unquantized parameter stored in this dtype instead of the model dtype (gpt_neox's
+  // MLP biases take ffn_out_dtype, float32 by default, as MLC's out_dtype linears keep their
+  // bias in the output dtype). Never set on a role the quantization encodes.
+  std::optional<DType> stored_dtype = std::nullopt;
 };
 
 // gen_config / convert_weight command-line overrides (MLC's ModelConfigOverride). An unset

@@ -9,12 +9,15 @@
 //   parallel:   x = x + a + mlp(LayerNorm_post(x))
 //   sequential: x = x + a; x = x + mlp(LayerNorm_post(x))
 // mlp(h) = dense_4h_to_h(gelu_erf(dense_h_to_4h(h))); every attention and MLP linear has a bias.
-// The head: logits = embed_out(LayerNorm_final(x)), no bias, float32 (MLC's embed_out is a
-// float32 linear, so the logits are not rounded to fp16).
+// The two MLP biases are float32 [I] / [H] in every model (MLC's MLP linears output
+// ffn_out_dtype = float32 and keep their bias in it); every other norm weight/bias is in the
+// model dtype. The head: logits = embed_out(LayerNorm_final(x)), no bias, rounded through fp16
+// for an fp16-dtype model (MLC's embed_out weight takes the model dtype, so its output is fp16
+// before the cast to float32); bf16 models keep float32 logits, as the llama family does.
 // Parameters, in metadata order (a linear is Format::kTensors pointers): embed_in; per layer:
 // input_layernorm weight, bias, post_attention_layernorm weight, bias, query_key_value, its bias,
-// dense, its bias, dense_h_to_4h, its bias, dense_4h_to_h, its bias; then final_layer_norm
-// weight, bias, embed_out.
+// dense, its bias, dense_h_to_4h, its bias (f32), dense_4h_to_h, its bias (f32); then
+// final_layer_norm weight, bias, embed_out.
 #pragma once
 
 #include "modellib/arch/phi.h"
@@ -55,6 +58,14 @@ inline void gelu_erf_inplace(float* x, int64_t n) {
     const double v = x[i];
     x[i] = static_cast<float>(0.5 * v * (1.0 + erf_d(v * 0.7071067811865476)));
   }
+}
+
+// Y[t][n] += bias[n] over Y [T][N] for a float32 bias [N] (the MLP biases, whatever the model
+// dtype; linear() reads biases in the model dtype, so it gets a null bias and this follows).
+inline void add_bias_f32(float* Y, const void* bias, int64_t T, int64_t N) {
+  const float* b = static_cast<const float*>(bias);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t n = 0; n < N; ++n) Y[t * N + n] += b[n];
 }
 
 template <typename Config>
@@ -121,7 +132,8 @@ struct NeoxFamily : PhiFamily<Config> {
     auto mlp_into_hidden = [&](const void* const* p) {  // hidden = gelu(h_to_4h(LN_post(x)))
       for (int64_t t = 0; t < n; ++t)
         layer_norm<kHalf>(x + t * H, p[kLn2W], p[kLn2B], xn + t * H, H, eps);
-      linear<Format>(host, kernel, p + kFc1, p[kFc1Bias], xn, hidden, n, I, H, acts);
+      linear<Format>(host, kernel, p + kFc1, nullptr, xn, hidden, n, I, H, acts);
+      add_bias_f32(hidden, p[kFc1Bias], n, I);
       for (int64_t t = 0; t < n; ++t) gelu_erf_inplace(hidden + t * I, I);
     };
 
@@ -139,13 +151,16 @@ struct NeoxFamily : PhiFamily<Config> {
       linear<Format>(host, kernel, p + kO, p[kOBias], attn, xn, n, H, Hq * D, acts);
       for (int64_t i = 0; i < n * H; ++i) x[i] += xn[i];
       if (!Config::parallel_residual) mlp_into_hidden(p);
-      linear<Format>(host, kernel, p + kFc2, p[kFc2Bias], hidden, xn, n, H, I, acts);
+      linear<Format>(host, kernel, p + kFc2, nullptr, hidden, xn, n, H, I, acts);
+      add_bias_f32(xn, p[kFc2Bias], n, H);
       for (int64_t i = 0; i < n * H; ++i) x[i] += xn[i];
     }
     if (logits == nullptr) return;
     layer_norm<kHalf>(x + (n - 1) * H, params[kFinalLnW], params[kFinalLnB], xn, H, eps);
     const LinearKernel head_kernel = LinearKernels<HeadFormat>::get(header->head_variant);
     linear<HeadFormat>(host, head_kernel, params + kHead, nullptr, xn, logits, 1, V, H, acts);
+    if (kHalf == kParamF16)
+      for (int64_t v = 0; v < V; ++v) logits[v] = round_to_half(logits[v]);
   }
 };
 

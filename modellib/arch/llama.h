@@ -266,7 +266,10 @@ struct LlamaFamily {
     const bool avx2 = at<Header>(state, kHeaderOffset)->attention_avx2 != 0;
     auto body = [&](int64_t begin, int64_t end) {
       for (int64_t u = begin; u < end; ++u) {
-        const int64_t g = u % Hkv, t = u / Hkv;
+        // Token order zigzags (0, n-1, 1, n-2, ...): a causal query's work grows with its
+        // position, so the contiguous unit ranges parallel_for hands each thread would
+        // otherwise give the last thread the longest spans (3/4 of a first chunk's work).
+        const int64_t g = u % Hkv, i = u / Hkv, t = i % 2 == 0 ? i / 2 : n - 1 - i / 2;
         const float* q = qkv + t * QKV + g * R * D;
         float* out = attn + t * Hq * D + g * R * D;
         if constexpr (D % 8 == 0 && x86::kHaveAttentionAvx2) {

@@ -15,7 +15,8 @@
 // SIMD step (G % 2 on AVX2, G % 4 on AVX-512) go through the exact scalar group dot.
 #pragma once
 
-#include "modellib/kernels/x86_common.h"
+#include "modellib/kernels/x86_q4_block16.h"
+#include "modellib/kernels/x86_q4_block8.h"
 
 #if defined(__x86_64__)
 AAE_MODELLIB_BEGIN
@@ -38,10 +39,12 @@ AAE_X86_AVX2 inline __m256 pair_x4(const void* base, int64_t i) {
 
 // Y[t0 + t, n + r] for r < R, t < C. codes: row n's 4-bit codes (rows G * 16 bytes apart);
 // scales: the whole q_scale tensor [N, G].
+// Groups [g_begin, G) only; with `accumulate` the tile's sums are added to Y (the block-8 GEMM
+// of x86_q4_block8.h covers the groups before g_begin).
 template <bool kHalf, int R, int C>
 AAE_X86_AVX2 inline void q4_tile_avx2(const uint8_t* codes, const void* scales, int64_t G,
                                       const void* acts, int64_t K, int64_t t0, int64_t n, float* Y,
-                                      int64_t ldy) {
+                                      int64_t ldy, int64_t g_begin = 0, bool accumulate = false) {
   using A = Q8Acts<32>;
   const int64_t row_bytes = G * 16;
   const __m256i low4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
@@ -51,7 +54,7 @@ AAE_X86_AVX2 inline void q4_tile_avx2(const uint8_t* codes, const void* scales, 
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int t = 0; t < C; ++t) acc[r][t] = _mm256_setzero_ps();
-  int64_t g = 0;
+  int64_t g = g_begin;
   for (; g + 2 <= G; g += 2) {
     __m256i even[C], odd[C];
     __m256 dv[C], cv[C];
@@ -90,7 +93,8 @@ AAE_X86_AVX2 inline void q4_tile_avx2(const uint8_t* codes, const void* scales, 
         total += q4_group_scalar(codes + r * row_bytes + gt * 16, A::q(acts, t0 + t, K) + gt * 32,
                                  A::d(acts, t0 + t, K)[gt], A::corr(acts, t0 + t, K)[gt],
                                  load_param<kHalf>(scales, (n + r) * G + gt));
-      Y[(t0 + t) * ldy + n + r] = total;
+      float* y = &Y[(t0 + t) * ldy + n + r];
+      *y = accumulate ? *y + total : total;
     }
 }
 
@@ -108,10 +112,13 @@ AAE_X86_AVX512 inline __m512 scales_quad_x4(const void* base, int64_t i) {
   return quad_x4(_mm_loadu_ps(static_cast<const float*>(base) + i));
 }
 
+// Groups [g_begin, G) only; with `accumulate` the tile's sums are added to Y (the block-16
+// GEMM of x86_q4_block16.h covers the groups before g_begin).
 template <bool kHalf, int R, int C>
 AAE_X86_AVX512 inline void q4_tile_avx512(const uint8_t* codes, const void* scales, int64_t G,
                                           const void* acts, int64_t K, int64_t t0, int64_t n,
-                                          float* Y, int64_t ldy) {
+                                          float* Y, int64_t ldy, int64_t g_begin = 0,
+                                          bool accumulate = false) {
   using A = Q8Acts<32>;
   const int64_t row_bytes = G * 16;
   const __m512i low4 = _mm512_set1_epi8(0x0f);
@@ -125,7 +132,7 @@ AAE_X86_AVX512 inline void q4_tile_avx512(const uint8_t* codes, const void* scal
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int t = 0; t < C; ++t) acc[r][t] = _mm512_setzero_ps();
-  int64_t g = 0;
+  int64_t g = g_begin;
   for (; g + 4 <= G; g += 4) {
     __m512i even[C], odd[C];
     __m512 dv[C], cv[C];
@@ -164,7 +171,8 @@ AAE_X86_AVX512 inline void q4_tile_avx512(const uint8_t* codes, const void* scal
         total += q4_group_scalar(codes + r * row_bytes + gt * 16, A::q(acts, t0 + t, K) + gt * 32,
                                  A::d(acts, t0 + t, K)[gt], A::corr(acts, t0 + t, K)[gt],
                                  load_param<kHalf>(scales, (n + r) * G + gt));
-      Y[(t0 + t) * ldy + n + r] = total;
+      float* y = &Y[(t0 + t) * ldy + n + r];
+      *y = accumulate ? *y + total : total;
     }
 }
 
@@ -188,28 +196,68 @@ struct Q4TileAvx512 {
   }
 };
 
+// Prefill through the block GEMMs (x86_q4_block8.h, x86_q4_block16.h), for a K that
+// q4_uses_block8/16 accepts (whole blocks, at least one): the block tile, then the plain step
+// for a ragged last group. The two structs differ only in the ISA: a generic one without the
+// target attribute, calling these as out-of-line functions, made clang 14's prefill ~17% slower.
+template <bool kHalf>
+struct Q4Block8TileAvx2 {
+  template <int r, int c>
+  AAE_X86_AVX2 static void run(const uint8_t* codes, const void* s, int64_t G, const void* acts,
+                               int64_t K, int64_t t0, int64_t n, float* Y, int64_t ldy) {
+    const int64_t covered = K / 32 / kQ4Block8Groups * kQ4Block8Groups;
+    float totals[r * c];
+    q4_block8_tile<kHalf, r, c>(codes, s, G, acts, K, t0, n, totals);
+    for (int i = 0; i < r; ++i)
+      for (int j = 0; j < c; ++j) Y[(t0 + j) * ldy + n + i] = totals[i * c + j];
+    if (covered < G) q4_tile_avx2<kHalf, r, c>(codes, s, G, acts, K, t0, n, Y, ldy, covered, true);
+  }
+};
+
+template <bool kHalf>
+struct Q4Block16TileAvx512 {
+  template <int r, int c>
+  AAE_X86_AVX512 static void run(const uint8_t* codes, const void* s, int64_t G, const void* acts,
+                                 int64_t K, int64_t t0, int64_t n, float* Y, int64_t ldy) {
+    const int64_t covered = K / 32 / kQ4BlockGroups * kQ4BlockGroups;
+    float totals[r * c];
+    q4_block16_tile<kHalf, r, c>(codes, s, G, acts, K, t0, n, totals);
+    for (int i = 0; i < r; ++i)
+      for (int j = 0; j < c; ++j) Y[(t0 + j) * ldy + n + i] = totals[i * c + j];
+    if (covered < G) q4_tile_avx512<kHalf, r, c>(codes, s, G, acts, K, t0, n, Y, ldy, covered, true);
+  }
+};
+
+// Tokens are taken kTokenChunk * C at a time, all rows for one chunk before the next, so the
+// chunk's activations (24 tokens on AVX2, 64 on AVX-512: ~60 / 160 KB at K = 2048) stay in
+// L2 while the rows stream past (on Zen 4, one q4 GEMM at T = 256 ran ~10% slower per token
+// than at T = 64 without chunks, and as fast with them).
+constexpr int64_t kTokenChunk = 8;
 // Shared by the 16-byte-group formats (q4: 32 codes, q3: 40 codes per group); G groups per row.
 template <typename Tile, int R, int C>
 inline void group_rows_tiled(const void* const* w, const void* acts, float* Y, int64_t ldy, int64_t T,
                              int64_t n0, int64_t n1, int64_t K, int64_t G) {
   const int64_t row_bytes = G * 16;
   const uint8_t* codes = static_cast<const uint8_t*>(w[0]);
-  for (int64_t n = n0; n < n1; n += R) {
-    const int64_t rows = min_i(R, n1 - n);
-    const uint8_t* c = codes + n * row_bytes;
-    for (int64_t t = 0; t < T; t += C) {
-      const int64_t tokens = min_i(C, T - t);
-      if (rows == R && tokens == C) {
-        Tile::template run<R, C>(c, w[1], G, acts, K, t, n, Y, ldy);
-      } else if (rows == R) {
-        for (int64_t j = 0; j < tokens; ++j) Tile::template run<R, 1>(c, w[1], G, acts, K, t + j, n, Y, ldy);
-      } else {
-        for (int64_t i = 0; i < rows; ++i) {
-          if (tokens == C) {
-            Tile::template run<1, C>(c + i * row_bytes, w[1], G, acts, K, t, n + i, Y, ldy);
-          } else {
-            for (int64_t j = 0; j < tokens; ++j)
-              Tile::template run<1, 1>(c + i * row_bytes, w[1], G, acts, K, t + j, n + i, Y, ldy);
+  for (int64_t chunk = 0; chunk < T; chunk += kTokenChunk * C) {
+    const int64_t chunk_end = min_i(T, chunk + kTokenChunk * C);
+    for (int64_t n = n0; n < n1; n += R) {
+      const int64_t rows = min_i(R, n1 - n);
+      const uint8_t* c = codes + n * row_bytes;
+      for (int64_t t = chunk; t < chunk_end; t += C) {
+        const int64_t tokens = min_i(C, chunk_end - t);
+        if (rows == R && tokens == C) {
+          Tile::template run<R, C>(c, w[1], G, acts, K, t, n, Y, ldy);
+        } else if (rows == R) {
+          for (int64_t j = 0; j < tokens; ++j) Tile::template run<R, 1>(c, w[1], G, acts, K, t + j, n, Y, ldy);
+        } else {
+          for (int64_t i = 0; i < rows; ++i) {
+            if (tokens == C) {
+              Tile::template run<1, C>(c + i * row_bytes, w[1], G, acts, K, t, n + i, Y, ldy);
+            } else {
+              for (int64_t j = 0; j < tokens; ++j)
+                Tile::template run<1, 1>(c + i * row_bytes, w[1], G, acts, K, t + j, n + i, Y, ldy);
+            }
           }
         }
       }
@@ -217,19 +265,25 @@ inline void group_rows_tiled(const void* const* w, const void* acts, float* Y, i
   }
 }
 
-// Tile shapes. AVX2 has 16 ymm: 4 rows x 1 token for decode (4 accumulators + 4 activation
-// registers), 4 x 2 for prefill (8 accumulators; some activation registers live in L1).
-// AVX-512 has 32 zmm: 4 x 1 for decode, 4 x 3 for prefill (12 accumulators + 4 per token of
-// activations + 3 per row of unpacked weights); on Zen 5 4 x 3 measured at least as fast as
-// 4 x 4, 3 x 4 and 2 x 4 (~155-165 GFLOP/s on one core).
-constexpr int kQ4Avx2Rows = 4, kQ4Avx2Cols = 2, kQ4Avx512Rows = 4, kQ4Avx512Cols = 3;
+// Tile shapes (a K whose groups are not whole blocks keeps the 2-group / 4-group step at 4 x 2 /
+// 4 x 3, its shape before the block GEMMs). AVX2 has 16 ymm: 4 rows x 1 token for decode
+// (4 accumulators + 4 activation registers), 2 x 3 for the block-8 prefill GEMM (6 accumulators, 8 of one row's unpacked
+// codes; activations are memory operands): on a Zen 4 core ~165 GFLOP/s, against ~150 for
+// 2 x 2, 3 x 2 and 4 x 2, and ~116 for the 2-group step at 4 x 2.
+// AVX-512 has 32 zmm: 4 x 1 for decode, 2 x 8 for the block-16 prefill GEMM (16 registers of
+// the two rows' unpacked codes, 16 accumulators; the activations stream through). Model
+// libraries are built with clang 14; there, on a Zen 4 core, 2 x 8 ran ~250 GFLOP/s, 2 x 6
+// ~245, 2 x 4 ~238, 1 x 8 ~160, against ~160-180 for the 4-group step (g++ 12 builds of the
+// same code, as in the tests and bench/kernel_bench, reach ~225-235).
+constexpr int kQ4Avx2Rows = 2, kQ4Avx2Cols = 3, kQ4Avx512Rows = 2, kQ4Avx512Cols = 8;
 
 template <bool kHalf>
 inline void q4_rows_avx2(const void* const* w, const void* acts, float* Y, int64_t ldy, int64_t T,
                          int64_t n0, int64_t n1, int64_t K) {
   const int64_t G = (K + 31) / 32;
   if (T == 1) return group_rows_tiled<Q4TileAvx2<kHalf>, 4, 1>(w, acts, Y, ldy, T, n0, n1, K, G);
-  group_rows_tiled<Q4TileAvx2<kHalf>, kQ4Avx2Rows, kQ4Avx2Cols>(w, acts, Y, ldy, T, n0, n1, K, G);
+  if (!q4_uses_block8(T, K)) return group_rows_tiled<Q4TileAvx2<kHalf>, 4, 2>(w, acts, Y, ldy, T, n0, n1, K, G);
+  group_rows_tiled<Q4Block8TileAvx2<kHalf>, kQ4Avx2Rows, kQ4Avx2Cols>(w, acts, Y, ldy, T, n0, n1, K, G);
 }
 
 template <bool kHalf>
@@ -237,7 +291,8 @@ inline void q4_rows_avx512(const void* const* w, const void* acts, float* Y, int
                            int64_t n0, int64_t n1, int64_t K) {
   const int64_t G = (K + 31) / 32;
   if (T == 1) return group_rows_tiled<Q4TileAvx512<kHalf>, 4, 1>(w, acts, Y, ldy, T, n0, n1, K, G);
-  group_rows_tiled<Q4TileAvx512<kHalf>, kQ4Avx512Rows, kQ4Avx512Cols>(w, acts, Y, ldy, T, n0, n1, K, G);
+  if (!q4_uses_block16(T, K)) return group_rows_tiled<Q4TileAvx512<kHalf>, 4, 3>(w, acts, Y, ldy, T, n0, n1, K, G);
+  group_rows_tiled<Q4Block16TileAvx512<kHalf>, kQ4Avx512Rows, kQ4Avx512Cols>(w, acts, Y, ldy, T, n0, n1, K, G);
 }
 
 template <bool kHalf>
@@ -245,7 +300,7 @@ struct Q4Avx2Variant {
   static constexpr bool kAvailable = true;
   static bool supported(uint64_t f, int64_t) { return (f & kAvx2Features) == kAvx2Features; }
   static LinearKernel kernel() {
-    return LinearKernel{"x86-avx2-i8", &prep_q4_evens_odds<7>, &q4_rows_avx2<kHalf>};
+    return LinearKernel{"x86-avx2-i8", &prep_q4_block8<7>, &q4_rows_avx2<kHalf>};
   }
 };
 
@@ -254,7 +309,7 @@ struct Q4Avx512Variant {
   static constexpr bool kAvailable = true;
   static bool supported(uint64_t f, int64_t) { return (f & kAvx512Features) == kAvx512Features; }
   static LinearKernel kernel() {
-    return LinearKernel{"x86-avx512vnni-i8", &prep_q4_evens_odds<7>, &q4_rows_avx512<kHalf>};
+    return LinearKernel{"x86-avx512vnni-i8", &prep_q4_block16<7>, &q4_rows_avx512<kHalf>};
   }
 };
 

@@ -138,7 +138,8 @@ void check_variant(uint32_t id, uint64_t features, SuiteResult& result) {
     int64_t N, K;
   };
   const Shape shapes[] = {{16, 32}, {33, 64}, {17, 80}, {40, 120}, {5, 100}, {37, 176},
-                          {64, 2048}, {19, 5632}, {48, 640}};
+                          {64, 2048}, {19, 5632}, {48, 640}, {21, 1000},
+                          {13, 520}, {9, 264}};
   const int64_t tokens[] = {1, 2, 3, 5, 17, 64};
   std::mt19937 rng(1234 + id);
   std::normal_distribution<float> normal(0.0f, 1.0f);

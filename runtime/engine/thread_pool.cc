@@ -30,9 +30,8 @@ inline void cpu_relax() {
 
 constexpr int64_t kMaxSpinNanos = ThreadPool::kSpinMicros * 1000;
 
-// Spins until done() holds or *budget_ns passed, then adapts the budget: doubled (up to
-// kSpinMicros) when done() held, quartered when it did not and the caller must sleep. True
-// when done() held.
+// Spins until done() holds or *budget_ns passed. True when done() held, and then the budget
+// doubles (up to kSpinMicros); on false the caller sleeps and then calls after_sleep.
 //
 // Why adapt: on a machine with more runnable threads than cores (other processes), the thread
 // being waited for is often not running at all, so spins fail, and a failed spin is worse than
@@ -44,9 +43,9 @@ constexpr int64_t kMaxSpinNanos = ThreadPool::kSpinMicros * 1000;
 // behind this one; with nothing else runnable sched_yield returns at once. The clock is read
 // every kChecksEvery iterations only: reading it costs more than a pause.
 template <typename Done>
-bool spin_until(Done& done, int64_t* budget_ns) {
+bool spin_until(Done& done, int64_t* budget_ns, std::chrono::steady_clock::time_point start) {
   constexpr int kChecksEvery = 64;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(*budget_ns);
+  const auto deadline = start + std::chrono::nanoseconds(*budget_ns);
   for (;;) {
     for (int i = 0; i < kChecksEvery; ++i) {
       if (done()) {
@@ -58,8 +57,20 @@ bool spin_until(Done& done, int64_t* budget_ns) {
     if (std::chrono::steady_clock::now() >= deadline) break;
     sched_yield();
   }
-  *budget_ns /= 4;
   return false;
+}
+
+// After a failed spin and a sleep that began at `start`: a wait that ended within kSpinMicros
+// would have been caught by spinning that long, so the budget grows to cover it (twice the
+// wait); a longer wait means spinning was wasted, so the budget shrinks to a quarter. Without
+// the first rule a budget that once shrank below the usual gap between jobs (a decode step's
+// ~110 jobs come a few microseconds apart) never recovers, and every job pays a futex sleep
+// and wake-up on each side (measured on a TinyLlama-shaped model, 2 threads: ~100-150 context
+// switches per generated token without this rule, ~5 with it).
+void after_sleep(int64_t* budget_ns, std::chrono::steady_clock::time_point start) {
+  const int64_t waited =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  *budget_ns = waited <= kMaxSpinNanos ? std::min(kMaxSpinNanos, 2 * waited + 1000) : *budget_ns / 4;
 }
 
 bool is_published(uint64_t seq, uint64_t seen) { return seq != seen && (seq & 1) == 0; }
@@ -119,11 +130,13 @@ void ThreadPool::parallel_for(int64_t n, AaeTaskFn task, void* ctx) {
 
 void ThreadPool::wait_for_workers() {
   auto finished = [this] { return pending_.load(std::memory_order_acquire) == 0; };
-  if (spin_until(finished, &caller_spin_ns_)) return;
+  const auto start = std::chrono::steady_clock::now();
+  if (spin_until(finished, &caller_spin_ns_, start)) return;
   std::unique_lock<std::mutex> lock(sleep_mutex_);
   caller_sleeping_.store(true, std::memory_order_seq_cst);
   done_.wait(lock, [this] { return pending_.load(std::memory_order_seq_cst) == 0; });
   caller_sleeping_.store(false, std::memory_order_relaxed);
+  after_sleep(&caller_spin_ns_, start);
 }
 
 uint64_t ThreadPool::wait_for_job(uint64_t seen, int64_t* spin_ns) {
@@ -132,11 +145,14 @@ uint64_t ThreadPool::wait_for_job(uint64_t seen, int64_t* spin_ns) {
     seq = seq_.load(std::memory_order_seq_cst);
     return stop_.load(std::memory_order_relaxed) || is_published(seq, seen);
   };
-  if (!spin_until(ready, spin_ns)) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!spin_until(ready, spin_ns, start)) {
     std::unique_lock<std::mutex> lock(sleep_mutex_);
     sleeping_workers_.fetch_add(1, std::memory_order_seq_cst);
     wake_.wait(lock, ready);
     sleeping_workers_.fetch_sub(1, std::memory_order_relaxed);
+    lock.unlock();
+    after_sleep(spin_ns, start);
   }
   return stop_.load(std::memory_order_relaxed) ? seen : seq;
 }

@@ -4,7 +4,9 @@
 // use_parallel_residual: x += a + mlp(post_attention_layernorm(x)), else x += a, then
 // x += mlp(post_attention_layernorm(x)); mlp = dense_4h_to_h(gelu(dense_h_to_4h)), exact erf GeLU
 // ("gelu"); RoPE rotates the first int(head_dim * rotary_pct) dims of each q and k head; the
-// head is embed_out(final_layer_norm(x)) without a bias, float32 logits. The converted
+// head is embed_out(final_layer_norm(x)) without a bias; an fp16-dtype model rounds its logits
+// to fp16 (MLC's embed_out takes the model dtype). The MLP biases are read in whatever dtype
+// the cache records (float32, as MLC stores them). The converted
 // query_key_value holds all q heads, then all k, then all v (MLC's layout; the converter's
 // reordering from Hugging Face's per-head rows is checked in convert/convert_weight_neox_test.cc).
 // As the library (and MLC): K and V go through an fp16 cache except for q0f32.
@@ -42,6 +44,7 @@ inline Result<std::vector<std::vector<double>>> neox_reference_forward(
   AAE_ASSIGN_OR_RETURN(bool parallel, mc.get_bool("use_parallel_residual"));
   const int64_t R = static_cast<int64_t>(D * rotary_pct);
   const bool half_kv = quant != "q0f32";
+  const bool half_logits = spec->model_dtype == DType::kFloat16;
 
   RefMatrix embed, final_w, final_b, head;
   AAE_ASSIGN_OR_RETURN(embed, load_ref_param(w, *spec, "gpt_neox.embed_in", H));
@@ -125,7 +128,10 @@ inline Result<std::vector<std::vector<double>>> neox_reference_forward(
     }
     std::vector<double> xn(H);
     ref_layer_norm(x.data(), final_w, final_b, xn.data(), H, eps);
-    out.push_back(ref_matvec(head, xn, nullptr));
+    std::vector<double> logits = ref_matvec(head, xn, nullptr);
+    if (half_logits)
+      for (auto& e : logits) e = ref_fp16(e);
+    out.push_back(std::move(logits));
   }
   return out;
 }
