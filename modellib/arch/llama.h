@@ -143,10 +143,25 @@ struct LlamaFamily {
 
   static int32_t prefill(const AaeHostApi* host, const void* const* params, void* state,
                          const int32_t* tokens, int32_t n_tokens, int32_t position, float* logits) {
+    return checked_prefill<&forward>(host, params, state, tokens, n_tokens, position, logits);
+  }
+
+  // The prefill and decode entry points of a family whose forward pass is Forward (this one's,
+  // or a derived family's): the ABI's argument checks, then the pass; decode is a one-token
+  // prefill. Every family's prefill/decode is one call to these.
+  template <auto Forward>
+  static int32_t checked_prefill(const AaeHostApi* host, const void* const* params, void* state,
+                                 const int32_t* tokens, int32_t n_tokens, int32_t position, float* logits) {
     const int32_t status = check_call(host, params, state, tokens, n_tokens, position);
     if (status != AAE_MODEL_LIB_OK) return status;
-    forward(host, params, state, tokens, n_tokens, position, logits);
+    Forward(host, params, state, tokens, n_tokens, position, logits);
     return AAE_MODEL_LIB_OK;
+  }
+  template <auto Forward>
+  static int32_t one_token_decode(const AaeHostApi* host, const void* const* params, void* state,
+                                  int32_t token, int32_t position, float* logits) {
+    if (logits == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
+    return checked_prefill<Forward>(host, params, state, &token, 1, position, logits);
   }
 
   // The argument checks every family's prefill makes before running (the ABI's status codes).
@@ -164,8 +179,7 @@ struct LlamaFamily {
 
   static int32_t decode(const AaeHostApi* host, const void* const* params, void* state,
                         int32_t token, int32_t position, float* logits) {
-    if (logits == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
-    return prefill(host, params, state, &token, 1, position, logits);
+    return one_token_decode<&forward>(host, params, state, token, position, logits);
   }
 
  protected:  // GemmaFamily (modellib/arch/gemma.h) reuses store_kv and attention

@@ -92,16 +92,11 @@ struct PhiFamily : LlamaFamily<Config> {
 
   static int32_t prefill(const AaeHostApi* host, const void* const* params, void* state,
                          const int32_t* tokens, int32_t n_tokens, int32_t position, float* logits) {
-    const int32_t status = Base::check_call(host, params, state, tokens, n_tokens, position);
-    if (status != AAE_MODEL_LIB_OK) return status;
-    forward(host, params, state, tokens, n_tokens, position, logits);
-    return AAE_MODEL_LIB_OK;
+    return Base::template checked_prefill<&forward>(host, params, state, tokens, n_tokens, position, logits);
   }
-
   static int32_t decode(const AaeHostApi* host, const void* const* params, void* state,
                         int32_t token, int32_t position, float* logits) {
-    if (logits == nullptr) return AAE_MODEL_LIB_ERR_ARGUMENT;
-    return prefill(host, params, state, &token, 1, position, logits);
+    return Base::template one_token_decode<&forward>(host, params, state, token, position, logits);
   }
 
  protected:
